@@ -1,0 +1,88 @@
+//! The 128-byte file header at offset 0 (SPEC.md §3).
+
+use zerocopy::little_endian::{U16, U32, U64};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
+
+/// The first eight bytes of every zidx file: `\x89 Z I D X \r \n \x1a`.
+///
+/// The non-ASCII first byte catches 7-bit transports, the CR LF pair catches
+/// newline translation in either direction, and `\x1a` stops `type` on DOS
+/// (the PNG trick).
+pub const MAGIC: [u8; 8] = *b"\x89ZIDX\r\n\x1a";
+
+/// Major version this crate reads and writes. Readers refuse any other major.
+pub const VERSION_MAJOR: u16 = 1;
+/// Minor version this crate writes. Readers accept any minor of their major.
+pub const VERSION_MINOR: u16 = 0;
+
+/// Size of [`Header`] in bytes; fixed for every 1.x version.
+pub const HEADER_SIZE: usize = 128;
+/// Offset of [`Header::header_checksum`]; the checksum covers bytes `0..120`.
+pub const HEADER_CHECKSUM_OFFSET: usize = 120;
+
+/// Compatible feature bits defined by this version (none yet). A reader
+/// ignores compatible bits it does not know.
+pub const COMPAT_FEATURES_KNOWN: u64 = 0;
+/// Incompatible feature bits defined by this version (none yet). A reader
+/// refuses a file that sets an incompatible bit it does not know.
+pub const INCOMPAT_FEATURES_KNOWN: u64 = 0;
+
+/// The file header (SPEC.md §3), at offset 0.
+#[derive(Debug, Clone, Copy, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub struct Header {
+    /// Always [`MAGIC`].
+    pub magic: [u8; 8],
+    /// Major format version; this crate reads [`VERSION_MAJOR`] only.
+    pub version_major: U16,
+    /// Minor format version; any value is accepted.
+    pub version_minor: U16,
+    /// Always [`HEADER_SIZE`] (128) in 1.x.
+    pub header_size: U32,
+    /// Compatible feature bits: unknown ones are ignored.
+    pub compat_features: U64,
+    /// Incompatible feature bits: unknown ones make a reader refuse the file.
+    pub incompat_features: U64,
+    /// Length of the whole file in bytes.
+    pub file_len: U64,
+    /// Offset of the section table; a multiple of 8.
+    pub section_table_offset: U64,
+    /// Number of entries in the section table.
+    pub section_count: U32,
+    /// Size of one section-table entry; always 64 in 1.x.
+    pub section_entry_size: U32,
+    /// [`checksum`] of the section table's bytes.
+    pub section_table_checksum: U64,
+    /// Must be zero.
+    pub reserved: [u8; 56],
+    /// [`checksum`] of header bytes `0..120`.
+    pub header_checksum: U64,
+}
+
+const _: () = {
+    use core::mem::{offset_of, size_of};
+    assert!(size_of::<Header>() == HEADER_SIZE);
+    assert!(offset_of!(Header, magic) == 0);
+    assert!(offset_of!(Header, version_major) == 8);
+    assert!(offset_of!(Header, version_minor) == 10);
+    assert!(offset_of!(Header, header_size) == 12);
+    assert!(offset_of!(Header, compat_features) == 16);
+    assert!(offset_of!(Header, incompat_features) == 24);
+    assert!(offset_of!(Header, file_len) == 32);
+    assert!(offset_of!(Header, section_table_offset) == 40);
+    assert!(offset_of!(Header, section_count) == 48);
+    assert!(offset_of!(Header, section_entry_size) == 52);
+    assert!(offset_of!(Header, section_table_checksum) == 56);
+    assert!(offset_of!(Header, reserved) == 64);
+    assert!(offset_of!(Header, header_checksum) == HEADER_CHECKSUM_OFFSET);
+};
+
+/// The checksum used for the header, the section table and every section:
+/// XXH3-64 with seed 0 over the bytes (SPEC.md §2.3).
+///
+/// ```
+/// assert_eq!(zidx_format::checksum(b""), 0x2d06800538d394c2);
+/// ```
+pub fn checksum(bytes: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(bytes)
+}

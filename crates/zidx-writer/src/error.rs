@@ -1,0 +1,90 @@
+use std::path::PathBuf;
+
+/// Everything that can go wrong while building an index.
+///
+/// When a build fails, the target path is untouched and the temporary file
+/// is gone.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WriteError {
+    /// A file operation failed (disk full, permissions, I/O error). An
+    /// `fsync` failure is reported here and never retried: after a failed
+    /// fsync the kernel may have dropped the data it could not write.
+    #[error("{op} {path}: {source}")]
+    Io {
+        /// The operation: `create`, `write`, `read`, `sync`, `rename`, ...
+        op: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A key is longer than the format allows (65,535 bytes).
+    #[error("record {record}: key of {len} bytes exceeds the limit of {max} bytes")]
+    KeyTooLong {
+        /// 0-based index of the record in insertion order.
+        record: u64,
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A value is longer than the format allows (4 GiB - 1).
+    #[error("record {record}: value of {len} bytes exceeds the limit of {max} bytes")]
+    ValueTooLong {
+        /// 0-based index of the record in insertion order.
+        record: u64,
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The records would exceed the format's 2^48-byte records section.
+    #[error("record {record}: the records section would exceed 2^48 bytes")]
+    TooLarge {
+        /// 0-based index of the record in insertion order.
+        record: u64,
+    },
+    /// The same key was inserted twice with [`OnDuplicate::Error`](crate::OnDuplicate::Error).
+    /// Remove one, or choose `first` or `last`.
+    #[error("duplicate key {}: records {first} and {second} (0-based, insertion order)", show_key(.key))]
+    DuplicateKey {
+        /// The key.
+        key: Vec<u8>,
+        /// 0-based index of the first record with it.
+        first: u64,
+        /// 0-based index of the second.
+        second: u64,
+    },
+    /// Too many keys share a hash value under every seed tried: the input is
+    /// built to collide (hash flooding), or a test forced one hash value.
+    #[error("hash flooding: {detail}, under each of {seeds} seeds; refusing to build a table whose lookups would be slow")]
+    HashFlooding {
+        /// Seeds tried.
+        seeds: u32,
+        /// What was found under the last seed.
+        detail: String,
+    },
+    /// An input line or record could not be turned into a key and a value.
+    #[error("{input}:{line}: {problem}")]
+    BadInput {
+        /// The input's name (`-` or `<stdin>` for standard input).
+        input: String,
+        /// 1-based line number where the record starts.
+        line: u64,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// A key for messages: text when printable UTF-8, escaped otherwise, cut at 100 bytes.
+pub(crate) fn show_key(key: &[u8]) -> String {
+    let mut out = Vec::new();
+    crate::input::escape::escape_into(&key[..key.len().min(100)], &mut out);
+    let mut s = format!("\"{}\"", String::from_utf8_lossy(&out));
+    if key.len() > 100 {
+        s.push_str(&format!(" (first 100 of {} bytes)", key.len()));
+    }
+    s
+}

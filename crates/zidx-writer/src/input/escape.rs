@@ -1,0 +1,130 @@
+//! Backslash escapes as in PostgreSQL's COPY text format.
+//!
+//! `\\`, `\t`, `\n`, `\r` and `\xHH` (exactly two hex digits, any byte).
+//! Any other character after a backslash, or a backslash at the end, is an
+//! error. [`escape_into`] writes the inverse: backslash, tab, LF and CR
+//! always escaped, other control bytes as `\xHH`, everything else as is, so
+//! `unescape(escape(b)) == b` for any bytes.
+//!
+//! ```
+//! use zidx_writer::input::escape::{escape_into, unescape_into};
+//! let mut out = Vec::new();
+//! unescape_into(br"a\tb\x00\\", &mut out).unwrap();
+//! assert_eq!(out, b"a\tb\0\\");
+//! let mut back = Vec::new();
+//! escape_into(&out, &mut back);
+//! assert_eq!(back, br"a\tb\x00\\");
+//! ```
+
+/// Why an escaped string could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscapeError {
+    /// Byte position of the backslash that starts the bad escape.
+    pub position: usize,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl std::fmt::Display for EscapeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at byte {}", self.problem, self.position + 1)
+    }
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Appends the decoding of `src` to `out`.
+pub fn unescape_into(src: &[u8], out: &mut Vec<u8>) -> Result<(), EscapeError> {
+    let mut rest = src;
+    while let Some(pos) = rest.iter().position(|&b| b == b'\\') {
+        out.extend_from_slice(&rest[..pos]);
+        let at = src.len() - rest.len() + pos;
+        let err = |problem: String| EscapeError { position: at, problem };
+        let (decoded, used) = match rest.get(pos + 1) {
+            Some(b'\\') => (b'\\', 2),
+            Some(b't') => (b'\t', 2),
+            Some(b'n') => (b'\n', 2),
+            Some(b'r') => (b'\r', 2),
+            Some(b'x') => match (rest.get(pos + 2).copied().and_then(hex), rest.get(pos + 3).copied().and_then(hex)) {
+                (Some(h), Some(l)) => (h << 4 | l, 4),
+                _ => return Err(err("invalid escape: \\x needs exactly two hex digits".into())),
+            },
+            Some(&c) => {
+                let shown = if c.is_ascii_graphic() { (c as char).to_string() } else { format!("\\x{c:02x}") };
+                return Err(err(format!("invalid escape \\{shown} (allowed: \\\\ \\t \\n \\r \\xHH)")));
+            }
+            None => return Err(err("backslash at end of field".into())),
+        };
+        out.push(decoded);
+        rest = &rest[pos + used..];
+    }
+    out.extend_from_slice(rest);
+    Ok(())
+}
+
+/// Appends the escaped form of `src` to `out`.
+pub fn escape_into(src: &[u8], out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut start = 0;
+    for (i, &b) in src.iter().enumerate() {
+        let esc: &[u8] = match b {
+            b'\\' => b"\\\\",
+            b'\t' => b"\\t",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            0..=0x1F | 0x7F => &[],
+            _ => continue,
+        };
+        out.extend_from_slice(&src[start..i]);
+        if esc.is_empty() {
+            out.extend_from_slice(&[b'\\', b'x', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+        } else {
+            out.extend_from_slice(esc);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&src[start..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn unescape(s: &[u8]) -> Result<Vec<u8>, EscapeError> {
+        let mut v = Vec::new();
+        unescape_into(s, &mut v).map(|()| v)
+    }
+
+    #[test]
+    fn every_escape_decodes() {
+        assert_eq!(unescape(br"\\\t\n\r\x41\xfF").unwrap(), b"\\\t\n\rA\xff");
+        assert_eq!(unescape(b"plain").unwrap(), b"plain");
+    }
+
+    #[test]
+    fn bad_escapes_are_errors() {
+        assert_eq!(unescape(br"ab\q").unwrap_err().position, 2);
+        assert!(unescape(br"\x4").is_err());
+        assert!(unescape(br"\xg0").is_err());
+        assert!(unescape(b"x\\").unwrap_err().problem.contains("end"));
+        assert!(unescape(br"\N").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn escape_round_trips(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let mut e = Vec::new();
+            escape_into(&bytes, &mut e);
+            prop_assert!(!e.contains(&b'\t') && !e.contains(&b'\n') && !e.contains(&b'\r'));
+            prop_assert_eq!(unescape(&e).unwrap(), bytes);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! Build zidx index files.
+//!
+//! [`Writer`] streams key/value pairs into a new index: values go to disk as
+//! they arrive, and memory grows by 16 bytes per key (its hash and offset),
+//! never with the value bytes. [`Writer::finish`] lays out the hash table,
+//! writes header and section table, and publishes the file atomically: it is
+//! written to a temporary file in the target's directory, synced, renamed
+//! over the target, and the directory is synced. Until that rename, the
+//! target path is untouched; if anything fails, the temporary file is
+//! removed. The same pairs in the same order always give the same bytes.
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("ids.zidx");
+//! use zidx_writer::{OnDuplicate, Options, Writer};
+//!
+//! let mut writer = Writer::create(&path, Options { on_duplicate: OnDuplicate::Last, ..Options::default() })?;
+//! writer.insert(b"alice", b"1")?;
+//! writer.insert(b"bob", b"2")?;
+//! writer.insert(b"alice", b"3")?; // replaces the first "alice"
+//! let summary = writer.finish()?;
+//! assert_eq!(summary.records, 2);
+//!
+//! let index = zidx::Index::open(&path)?;
+//! assert_eq!(index.get(b"alice")?, Some(&b"3"[..]));
+//! # Ok(()) }
+//! ```
+//!
+//! The [`input`] module parses TSV, CSV and JSON Lines into pairs, as
+//! `zidx build` does.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod error;
+pub mod input;
+mod layout_plan;
+mod options;
+mod output;
+mod writer;
+
+pub use error::WriteError;
+pub use options::{OnDuplicate, Options};
+pub use writer::{Summary, Writer};

@@ -1,0 +1,24 @@
+use std::path::PathBuf;
+
+use zidx_format::FormatError;
+
+/// Everything that can go wrong when reading an index.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file could not be opened, read or mapped. Check the path and
+    /// permissions.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The bytes are not a valid zidx file (or not one this version reads).
+    /// The variant names the offset and what was wrong; rebuild the index
+    /// from its source data.
+    #[error(transparent)]
+    Format(#[from] FormatError),
+}

@@ -1,0 +1,53 @@
+//! Read zidx index files: immutable key/value tables that are memory-mapped
+//! and queried in place, without loading or parsing the file.
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("colors.zidx");
+//! # let mut w = zidx_writer::Writer::create(&path, Default::default())?;
+//! # w.insert(b"red", b"#ff0000")?;
+//! # w.insert(b"green", b"#00ff00")?;
+//! # w.finish()?;
+//! use zidx::Index;
+//!
+//! let index = Index::open(&path)?;
+//! assert_eq!(index.get(b"red")?, Some(&b"#ff0000"[..]));
+//! assert_eq!(index.get(b"blue")?, None);
+//! assert_eq!(index.len(), 2);
+//! for record in index.iter() {
+//!     let (key, value) = record?;
+//!     println!("{} = {}", String::from_utf8_lossy(key), String::from_utf8_lossy(value));
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Where the bytes come from
+//!
+//! * [`Index::open`] memory-maps the file (see [the hazard](Index::open#memory-mapping-hazard)).
+//! * [`Index::read`] reads the whole file into an owned buffer: for network
+//!   filesystems and files that other programs might change.
+//! * [`Index::from_bytes`] parses any buffer you already hold (`&[u8]`,
+//!   `Vec<u8>`, `Arc<[u8]>`, ...).
+//!
+//! Opening checks the header, the section table and their checksums and
+//! reads nothing else, so it costs the same for a 1 KiB and a 100 GiB file.
+//! Lookups bounds-check everything they read; a corrupt file gives an
+//! [`Error`], never a panic. [`Index::verify`] checks every byte.
+#![deny(unsafe_code)]
+#![deny(missing_docs)]
+
+mod data;
+mod error;
+mod index;
+mod mmap;
+mod records;
+mod stats;
+mod verify;
+
+pub use data::Data;
+pub use error::Error;
+pub use index::Index;
+pub use records::Records;
+pub use stats::HashStats;
+pub use zidx_format::{FormatError, Layout, SectionInfo};
