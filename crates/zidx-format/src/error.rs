@@ -116,7 +116,9 @@ pub enum FormatError {
     },
     /// A record is malformed: it runs past the end of the records section,
     /// or a slot points at something that is not a record.
-    #[error("corrupt record at offset {offset} (records section offset {section_offset}): {problem}")]
+    #[error(
+        "corrupt record at offset {offset} (records section offset {section_offset}): {problem}"
+    )]
     Record {
         /// Absolute file offset of the record.
         offset: u64,

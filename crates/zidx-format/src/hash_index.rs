@@ -88,9 +88,11 @@ impl Slot {
     /// at most [`MAX_DISPLACEMENT`]; other bits are masked off.
     #[inline]
     pub fn occupied(offset: u64, fingerprint: u8, displacement: u8) -> Slot {
-        Slot((offset & 0xFFFF_FFFF_FFFF)
-            | (u64::from(fingerprint) << 48)
-            | (u64::from(displacement) << 56))
+        Slot(
+            (offset & 0xFFFF_FFFF_FFFF)
+                | (u64::from(fingerprint) << 48)
+                | (u64::from(displacement) << 56),
+        )
     }
 
     /// Whether the slot holds no record.

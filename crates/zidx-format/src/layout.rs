@@ -7,10 +7,18 @@ use core::ops::Range;
 use zerocopy::FromBytes;
 
 use crate::error::FormatError;
-use crate::hash_index::{HashParams, HASH_FUNCTION_XXH3_64, HASH_PARAMS_SIZE, MAX_DISPLACEMENT, MAX_RECORDS_BYTES, SLOT_SIZE};
-use crate::header::{checksum, Header, HEADER_CHECKSUM_OFFSET, HEADER_SIZE, INCOMPAT_FEATURES_KNOWN, MAGIC, VERSION_MAJOR};
+use crate::hash_index::{
+    HashParams, HASH_FUNCTION_XXH3_64, HASH_PARAMS_SIZE, MAX_DISPLACEMENT, MAX_RECORDS_BYTES,
+    SLOT_SIZE,
+};
+use crate::header::{
+    checksum, Header, HEADER_CHECKSUM_OFFSET, HEADER_SIZE, INCOMPAT_FEATURES_KNOWN, MAGIC,
+    VERSION_MAJOR,
+};
 use crate::record::{RecordHeader, RECORD_HEADER_SIZE};
-use crate::section::{section_name, SectionEntry, SectionId, SECTION_ALIGN, SECTION_ENTRY_SIZE, SECTION_FLAG_REQUIRED};
+use crate::section::{
+    section_name, SectionEntry, SectionId, SECTION_ALIGN, SECTION_ENTRY_SIZE, SECTION_FLAG_REQUIRED,
+};
 use crate::CHECKSUMS_ENFORCED;
 
 /// One section-table entry after validation.
@@ -96,8 +104,18 @@ pub struct Layout {
     pub max_displacement: u32,
 }
 
-fn invalid(field: impl Into<String>, offset: u64, found: u64, expected: impl Into<String>) -> FormatError {
-    FormatError::InvalidField { field: field.into(), offset, found, expected: expected.into() }
+fn invalid(
+    field: impl Into<String>,
+    offset: u64,
+    found: u64,
+    expected: impl Into<String>,
+) -> FormatError {
+    FormatError::InvalidField {
+        field: field.into(),
+        offset,
+        found,
+        expected: expected.into(),
+    }
 }
 
 fn check_sum(what: &str, bytes: &[u8], start: u64, stored: u64) -> Result<(), FormatError> {
@@ -119,7 +137,12 @@ fn check_sum(what: &str, bytes: &[u8], start: u64, stored: u64) -> Result<(), Fo
 }
 
 /// `bytes[start..start+len]`, or a `Truncated` error naming `what`.
-pub(crate) fn slice_at<'a>(bytes: &'a [u8], what: &'static str, start: u64, len: u64) -> Result<&'a [u8], FormatError> {
+pub(crate) fn slice_at<'a>(
+    bytes: &'a [u8],
+    what: &'static str,
+    start: u64,
+    len: u64,
+) -> Result<&'a [u8], FormatError> {
     let truncated = || FormatError::Truncated {
         what,
         start,
@@ -146,47 +169,89 @@ impl Layout {
             len: bytes.len() as u64,
         })?;
         if header.magic != MAGIC {
-            return Err(FormatError::BadMagic { found: header.magic, expected: MAGIC });
+            return Err(FormatError::BadMagic {
+                found: header.magic,
+                expected: MAGIC,
+            });
         }
         let major = header.version_major.get();
         let minor = header.version_minor.get();
         if major != VERSION_MAJOR {
-            return Err(FormatError::UnsupportedVersion { major, minor, supported: VERSION_MAJOR });
+            return Err(FormatError::UnsupportedVersion {
+                major,
+                minor,
+                supported: VERSION_MAJOR,
+            });
         }
-        let covered = header_bytes.get(..HEADER_CHECKSUM_OFFSET).unwrap_or_default();
+        let covered = header_bytes
+            .get(..HEADER_CHECKSUM_OFFSET)
+            .unwrap_or_default();
         check_sum("header", covered, 0, header.header_checksum.get())?;
         if header.header_size.get() as usize != HEADER_SIZE {
-            return Err(invalid("header.header_size", 12, header.header_size.get().into(), "128"));
+            return Err(invalid(
+                "header.header_size",
+                12,
+                header.header_size.get().into(),
+                "128",
+            ));
         }
         if let Some(pos) = header.reserved.iter().position(|&b| b != 0) {
-            return Err(invalid("header.reserved", 64 + pos as u64, header.reserved[pos].into(), "0"));
+            return Err(invalid(
+                "header.reserved",
+                64 + pos as u64,
+                header.reserved[pos].into(),
+                "0",
+            ));
         }
         let incompat = header.incompat_features.get();
         if incompat & !INCOMPAT_FEATURES_KNOWN != 0 {
-            return Err(FormatError::UnknownIncompatFeatures { unknown: incompat & !INCOMPAT_FEATURES_KNOWN });
+            return Err(FormatError::UnknownIncompatFeatures {
+                unknown: incompat & !INCOMPAT_FEATURES_KNOWN,
+            });
         }
         let file_len = header.file_len.get();
         if file_len != bytes.len() as u64 {
-            return Err(invalid("header.file_len", 32, file_len, format!("{} (the file's actual length)", bytes.len())));
+            return Err(invalid(
+                "header.file_len",
+                32,
+                file_len,
+                format!("{} (the file's actual length)", bytes.len()),
+            ));
         }
         if header.section_entry_size.get() as usize != SECTION_ENTRY_SIZE {
-            return Err(invalid("header.section_entry_size", 52, header.section_entry_size.get().into(), "64"));
+            return Err(invalid(
+                "header.section_entry_size",
+                52,
+                header.section_entry_size.get().into(),
+                "64",
+            ));
         }
         let table_offset = header.section_table_offset.get();
         if table_offset % SECTION_ALIGN != 0 || table_offset < HEADER_SIZE as u64 {
-            return Err(invalid("header.section_table_offset", 40, table_offset, "a multiple of 8, at least 128"));
+            return Err(invalid(
+                "header.section_table_offset",
+                40,
+                table_offset,
+                "a multiple of 8, at least 128",
+            ));
         }
         let count = header.section_count.get();
         let table_len = u64::from(count) * SECTION_ENTRY_SIZE as u64;
         let table = slice_at(bytes, "section table", table_offset, table_len)?;
-        check_sum("section table", table, table_offset, header.section_table_checksum.get())?;
+        check_sum(
+            "section table",
+            table,
+            table_offset,
+            header.section_table_checksum.get(),
+        )?;
 
-        let entries = <[SectionEntry]>::ref_from_bytes(table).map_err(|_| FormatError::Truncated {
-            what: "section table",
-            start: table_offset,
-            end: table_offset + table_len,
-            len: file_len,
-        })?;
+        let entries =
+            <[SectionEntry]>::ref_from_bytes(table).map_err(|_| FormatError::Truncated {
+                what: "section table",
+                start: table_offset,
+                end: table_offset + table_len,
+                len: file_len,
+            })?;
         // `count` entries fit in the file, so this allocation is bounded by its length.
         let mut sections = Vec::with_capacity(entries.len());
         for (i, e) in entries.iter().enumerate() {
@@ -194,17 +259,35 @@ impl Layout {
             let base = table_offset + u64::from(i) * SECTION_ENTRY_SIZE as u64;
             let field = |name: &str| format!("section[{i}].{name}");
             if let Some(pos) = e.reserved.iter().position(|&b| b != 0) {
-                return Err(invalid(field("reserved"), base + 48 + pos as u64, e.reserved[pos].into(), "0"));
+                return Err(invalid(
+                    field("reserved"),
+                    base + 48 + pos as u64,
+                    e.reserved[pos].into(),
+                    "0",
+                ));
             }
             let offset = e.offset.get();
             let length = e.length.get();
             if offset % SECTION_ALIGN != 0 {
-                return Err(invalid(field("offset"), base + 8, offset, "a multiple of 8"));
+                return Err(invalid(
+                    field("offset"),
+                    base + 8,
+                    offset,
+                    "a multiple of 8",
+                ));
             }
             match offset.checked_add(length) {
                 Some(end) if end <= file_len => {}
                 _ => {
-                    return Err(invalid(field("length"), base + 16, length, format!("at most {} (section must end inside the file)", file_len.saturating_sub(offset))));
+                    return Err(invalid(
+                        field("length"),
+                        base + 16,
+                        length,
+                        format!(
+                            "at most {} (section must end inside the file)",
+                            file_len.saturating_sub(offset)
+                        ),
+                    ));
                 }
             }
             let info = SectionInfo {
@@ -218,27 +301,38 @@ impl Layout {
                 checksum: e.checksum.get(),
             };
             if SectionId::from_code(info.id).is_none() && info.required() {
-                return Err(FormatError::UnknownRequiredSection { entry: i, id: info.id });
+                return Err(FormatError::UnknownRequiredSection {
+                    entry: i,
+                    id: info.id,
+                });
             }
             if let Some(prev) = sections.iter().find(|s: &&SectionInfo| s.id == info.id) {
-                return Err(FormatError::DuplicateSection { name: info.name(), first: prev.entry, second: i });
+                return Err(FormatError::DuplicateSection {
+                    name: info.name(),
+                    first: prev.entry,
+                    second: i,
+                });
             }
             sections.push(info);
         }
         check_overlaps(table_offset, table_len, &sections)?;
 
         let find = |id: SectionId| -> Result<SectionInfo, FormatError> {
-            sections
-                .iter()
-                .find(|s| s.id == id.code())
-                .cloned()
-                .ok_or(FormatError::MissingSection { name: id.name(), id: id.code() })
+            sections.iter().find(|s| s.id == id.code()).cloned().ok_or(
+                FormatError::MissingSection {
+                    name: id.name(),
+                    id: id.code(),
+                },
+            )
         };
         let records = find(SectionId::Records)?;
         let hash_params = find(SectionId::HashParams)?;
         let hash_slots = find(SectionId::HashSlots)?;
         let entry_field = |s: &SectionInfo, name: &str, rel: u64| {
-            (format!("section[{}].{name}", s.entry), table_offset + u64::from(s.entry) * SECTION_ENTRY_SIZE as u64 + rel)
+            (
+                format!("section[{}].{name}", s.entry),
+                table_offset + u64::from(s.entry) * SECTION_ENTRY_SIZE as u64 + rel,
+            )
         };
 
         // Records: variable-size items of at least a header each.
@@ -250,44 +344,90 @@ impl Layout {
             let (f, o) = entry_field(&records, "length", 16);
             return Err(invalid(f, o, records.length, "less than 2^48"));
         }
-        if records.item_count.checked_mul(RECORD_HEADER_SIZE as u64).is_none_or(|min| min > records.length) {
+        if records
+            .item_count
+            .checked_mul(RECORD_HEADER_SIZE as u64)
+            .is_none_or(|min| min > records.length)
+        {
             let (f, o) = entry_field(&records, "item_count", 24);
-            return Err(invalid(f, o, records.item_count, format!("at most {} (length / 6)", records.length / RECORD_HEADER_SIZE as u64)));
+            return Err(invalid(
+                f,
+                o,
+                records.item_count,
+                format!(
+                    "at most {} (length / 6)",
+                    records.length / RECORD_HEADER_SIZE as u64
+                ),
+            ));
         }
 
         // Hash parameters: exactly one 32-byte struct.
-        if hash_params.length != HASH_PARAMS_SIZE as u64 || hash_params.item_count != 1 || hash_params.item_size != HASH_PARAMS_SIZE as u64 {
+        if hash_params.length != HASH_PARAMS_SIZE as u64
+            || hash_params.item_count != 1
+            || hash_params.item_size != HASH_PARAMS_SIZE as u64
+        {
             let (f, o) = entry_field(&hash_params, "length", 16);
-            return Err(invalid(f, o, hash_params.length, "32, with item_count 1 and item_size 32"));
+            return Err(invalid(
+                f,
+                o,
+                hash_params.length,
+                "32, with item_count 1 and item_size 32",
+            ));
         }
         let params_bytes = slice_at(bytes, "hash_params", hash_params.offset, hash_params.length)?;
-        let params = HashParams::ref_from_bytes(params_bytes).map_err(|_| FormatError::Truncated {
-            what: "hash_params",
-            start: hash_params.offset,
-            end: hash_params.offset + hash_params.length,
-            len: file_len,
-        })?;
+        let params =
+            HashParams::ref_from_bytes(params_bytes).map_err(|_| FormatError::Truncated {
+                what: "hash_params",
+                start: hash_params.offset,
+                end: hash_params.offset + hash_params.length,
+                len: file_len,
+            })?;
         let p_off = hash_params.offset;
         if params.hash_function.get() != HASH_FUNCTION_XXH3_64 {
-            return Err(invalid("hash_params.hash_function", p_off + 20, params.hash_function.get().into(), "1 (XXH3-64)"));
+            return Err(invalid(
+                "hash_params.hash_function",
+                p_off + 20,
+                params.hash_function.get().into(),
+                "1 (XXH3-64)",
+            ));
         }
         if let Some(pos) = params.reserved.iter().position(|&b| b != 0) {
-            return Err(invalid("hash_params.reserved", p_off + 24 + pos as u64, params.reserved[pos].into(), "0"));
+            return Err(invalid(
+                "hash_params.reserved",
+                p_off + 24 + pos as u64,
+                params.reserved[pos].into(),
+                "0",
+            ));
         }
         let max_displacement = params.max_displacement.get();
         if max_displacement > MAX_DISPLACEMENT {
-            return Err(invalid("hash_params.max_displacement", p_off + 16, max_displacement.into(), "at most 254"));
+            return Err(invalid(
+                "hash_params.max_displacement",
+                p_off + 16,
+                max_displacement.into(),
+                "at most 254",
+            ));
         }
         let slot_count = params.slot_count.get();
         if slot_count < records.item_count {
-            return Err(invalid("hash_params.slot_count", p_off + 8, slot_count, format!("at least the record count {}", records.item_count)));
+            return Err(invalid(
+                "hash_params.slot_count",
+                p_off + 8,
+                slot_count,
+                format!("at least the record count {}", records.item_count),
+            ));
         }
 
         // Slots: exactly slot_count + max_displacement slots of 8 bytes.
         let table_slots = slot_count.checked_add(u64::from(max_displacement));
         if hash_slots.item_size != SLOT_SIZE as u64 || Some(hash_slots.item_count) != table_slots {
             let (f, o) = entry_field(&hash_slots, "item_count", 24);
-            return Err(invalid(f, o, hash_slots.item_count, "slot_count + max_displacement, with item_size 8"));
+            return Err(invalid(
+                f,
+                o,
+                hash_slots.item_count,
+                "slot_count + max_displacement, with item_size 8",
+            ));
         }
         if hash_slots.item_count.checked_mul(SLOT_SIZE as u64) != Some(hash_slots.length) {
             let (f, o) = entry_field(&hash_slots, "length", 16);
@@ -330,13 +470,25 @@ impl Layout {
     }
 }
 
-fn check_overlaps(table_offset: u64, table_len: u64, sections: &[SectionInfo]) -> Result<(), FormatError> {
+fn check_overlaps(
+    table_offset: u64,
+    table_len: u64,
+    sections: &[SectionInfo],
+) -> Result<(), FormatError> {
     let mut regions: Vec<(u64, u64, String)> = Vec::with_capacity(sections.len() + 2);
     regions.push((0, HEADER_SIZE as u64, "header".to_string()));
-    regions.push((table_offset, table_offset + table_len, "section table".to_string()));
+    regions.push((
+        table_offset,
+        table_offset + table_len,
+        "section table".to_string(),
+    ));
     for s in sections {
         if s.length > 0 {
-            regions.push((s.offset, s.offset + s.length, format!("section {}", s.name())));
+            regions.push((
+                s.offset,
+                s.offset + s.length,
+                format!("section {}", s.name()),
+            ));
         }
     }
     regions.sort();
@@ -362,7 +514,11 @@ fn check_overlaps(table_offset: u64, table_len: u64, sections: &[SectionInfo]) -
 ///
 /// Returns the key, the value and the offset of the next record. Never
 /// panics: a record that runs past the section is an error.
-pub fn read_record(records: &[u8], section_offset: u64, at: u64) -> Result<(&[u8], &[u8], u64), FormatError> {
+pub fn read_record(
+    records: &[u8],
+    section_offset: u64,
+    at: u64,
+) -> Result<(&[u8], &[u8], u64), FormatError> {
     let bad = |problem: String| FormatError::Record {
         offset: section_offset.saturating_add(at),
         section_offset: at,
@@ -373,7 +529,12 @@ pub fn read_record(records: &[u8], section_offset: u64, at: u64) -> Result<(&[u8
         .get(start..)
         .and_then(|rest| RecordHeader::ref_from_prefix(rest).ok())
         .map(|(h, _)| h)
-        .ok_or_else(|| bad(format!("record header (6 bytes) runs past the end of the section ({} bytes)", records.len())))?;
+        .ok_or_else(|| {
+            bad(format!(
+                "record header (6 bytes) runs past the end of the section ({} bytes)",
+                records.len()
+            ))
+        })?;
     let key_start = start + RECORD_HEADER_SIZE;
     let key_end = key_start + usize::from(head.key_len.get());
     let value_end = usize::try_from(head.value_len.get())
@@ -388,7 +549,11 @@ pub fn read_record(records: &[u8], section_offset: u64, at: u64) -> Result<(&[u8
                 records.len()
             ))
         })?;
-    let key = records.get(key_start..key_end).ok_or_else(|| bad("key out of range".into()))?;
-    let value = records.get(key_end..value_end).ok_or_else(|| bad("value out of range".into()))?;
+    let key = records
+        .get(key_start..key_end)
+        .ok_or_else(|| bad("key out of range".into()))?;
+    let value = records
+        .get(key_end..value_end)
+        .ok_or_else(|| bad("value out of range".into()))?;
     Ok((key, value, value_end as u64))
 }

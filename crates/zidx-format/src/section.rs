@@ -60,7 +60,11 @@ pub enum SectionId {
 
 impl SectionId {
     /// Every id this version knows.
-    pub const ALL: [SectionId; 3] = [SectionId::Records, SectionId::HashParams, SectionId::HashSlots];
+    pub const ALL: [SectionId; 3] = [
+        SectionId::Records,
+        SectionId::HashParams,
+        SectionId::HashSlots,
+    ];
 
     /// The numeric id stored on disk.
     pub const fn code(self) -> u32 {

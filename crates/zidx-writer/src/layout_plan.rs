@@ -6,7 +6,9 @@
 //! which every cluster is ordered by home: the Robin Hood invariant, built
 //! without a single swap, in one pass after the sort.
 
-use zidx_format::{fingerprint, home_slot, Slot, LOAD_FACTOR_DEN, LOAD_FACTOR_NUM, MAX_DISPLACEMENT};
+use zidx_format::{
+    fingerprint, home_slot, Slot, LOAD_FACTOR_DEN, LOAD_FACTOR_NUM, MAX_DISPLACEMENT,
+};
 
 /// A record to place: its key's hash and its offset in the records section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -58,7 +60,11 @@ pub(crate) fn emit_slots<E>(
             next += 1;
         }
         // pos - home <= max_displacement <= 254, checked by max_displacement().
-        emit(Slot::occupied(e.offset, fingerprint(e.hash), (pos - home) as u8))?;
+        emit(Slot::occupied(
+            e.offset,
+            fingerprint(e.hash),
+            (pos - home) as u8,
+        ))?;
         next = pos + 1;
     }
     while next < total {
@@ -77,10 +83,22 @@ mod tests {
         // Three records with home 0 in a 4-slot table, one with home 3.
         let h = |home: u64| home * (u64::MAX / 4 + 1);
         let sorted = [
-            Entry { hash: h(0), offset: 0 },
-            Entry { hash: h(0) + 1, offset: 10 },
-            Entry { hash: h(0) + 2, offset: 20 },
-            Entry { hash: h(3), offset: 30 },
+            Entry {
+                hash: h(0),
+                offset: 0,
+            },
+            Entry {
+                hash: h(0) + 1,
+                offset: 10,
+            },
+            Entry {
+                hash: h(0) + 2,
+                offset: 20,
+            },
+            Entry {
+                hash: h(3),
+                offset: 30,
+            },
         ];
         assert_eq!(max_displacement(&sorted, 4), Ok(2));
         let mut slots = Vec::new();
@@ -91,7 +109,11 @@ mod tests {
         .unwrap();
         let disp: Vec<u8> = slots.iter().map(|s| s.displacement_byte()).collect();
         assert_eq!(disp, [0, 1, 2, 0, 255, 255]);
-        let offs: Vec<u64> = slots.iter().filter(|s| !s.is_empty()).map(|s| s.offset()).collect();
+        let offs: Vec<u64> = slots
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.offset())
+            .collect();
         assert_eq!(offs, [0, 10, 20, 30]);
     }
 

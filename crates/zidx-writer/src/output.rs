@@ -52,7 +52,10 @@ impl Faults {
         if plan.op.is_none_or(|o| o == op) {
             self.seen += 1;
             if self.seen == plan.nth {
-                return Err(io::Error::other(format!("injected fault at {op:?} #{}", plan.nth)));
+                return Err(io::Error::other(format!(
+                    "injected fault at {op:?} #{}",
+                    plan.nth
+                )));
             }
         }
         Ok(())
@@ -68,7 +71,10 @@ pub(crate) struct Output {
 
 impl std::fmt::Debug for Output {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Output").field("temp", &self.temp.path()).field("target", &self.target).finish()
+        f.debug_struct("Output")
+            .field("temp", &self.temp.path())
+            .field("target", &self.target)
+            .finish()
     }
 }
 
@@ -85,15 +91,26 @@ impl Output {
     pub(crate) fn create(target: &Path, fault: Option<Fault>) -> Result<Output, WriteError> {
         let mut faults = Faults::new(fault);
         let dir = parent_dir(target);
-        let io_err = |source| WriteError::Io { op: "create temporary file in", path: dir.clone(), source };
+        let io_err = |source| WriteError::Io {
+            op: "create temporary file in",
+            path: dir.clone(),
+            source,
+        };
         faults.check(Op::Create).map_err(io_err)?;
-        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let temp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .suffix(".zidx-tmp")
             .tempfile_in(&dir)
             .map_err(io_err)?;
-        Ok(Output { temp, target: target.to_path_buf(), faults })
+        Ok(Output {
+            temp,
+            target: target.to_path_buf(),
+            faults,
+        })
     }
 
     /// Path of the temporary file, for messages.
@@ -102,18 +119,28 @@ impl Output {
     }
 
     fn err(&self, op: &'static str, source: io::Error) -> WriteError {
-        WriteError::Io { op, path: self.temp.path().to_path_buf(), source }
+        WriteError::Io {
+            op,
+            path: self.temp.path().to_path_buf(),
+            source,
+        }
     }
 
     /// Reads exactly `buf.len()` bytes at `pos`.
     pub(crate) fn read_at(&mut self, pos: u64, buf: &mut [u8]) -> Result<(), WriteError> {
-        let r = self.faults.check(Op::Read).and_then(|()| read_exact_at(self.temp.as_file(), pos, buf));
+        let r = self
+            .faults
+            .check(Op::Read)
+            .and_then(|()| read_exact_at(self.temp.as_file(), pos, buf));
         r.map_err(|e| self.err("read", e))
     }
 
     /// Writes all of `buf` at `pos`.
     pub(crate) fn write_at(&mut self, pos: u64, buf: &[u8]) -> Result<(), WriteError> {
-        let r = self.faults.check(Op::Write).and_then(|()| write_all_at(self.temp.as_file(), pos, buf));
+        let r = self
+            .faults
+            .check(Op::Write)
+            .and_then(|()| write_all_at(self.temp.as_file(), pos, buf));
         r.map_err(|e| self.err("write", e))
     }
 
@@ -126,7 +153,10 @@ impl Output {
 
     /// Truncates or extends the file to `len` bytes.
     pub(crate) fn set_len(&mut self, len: u64) -> Result<(), WriteError> {
-        let r = self.faults.check(Op::Write).and_then(|()| self.temp.as_file().set_len(len));
+        let r = self
+            .faults
+            .check(Op::Write)
+            .and_then(|()| self.temp.as_file().set_len(len));
         r.map_err(|e| self.err("truncate", e))
     }
 
@@ -134,11 +164,18 @@ impl Output {
     /// directory. The target changes in one step, from its old contents (or
     /// absence) to the complete new file.
     pub(crate) fn publish(mut self) -> Result<(), WriteError> {
-        let r = self.faults.check(Op::Sync).and_then(|()| self.temp.as_file().sync_all());
+        let r = self
+            .faults
+            .check(Op::Sync)
+            .and_then(|()| self.temp.as_file().sync_all());
         r.map_err(|e| self.err("sync", e))?;
         let target = self.target.clone();
         if let Err(source) = self.faults.check(Op::Rename) {
-            return Err(WriteError::Io { op: "rename temporary file to", path: target, source });
+            return Err(WriteError::Io {
+                op: "rename temporary file to",
+                path: target,
+                source,
+            });
         }
         let mut faults = std::mem::take(&mut self.faults);
         self.temp.persist(&target).map_err(|e| WriteError::Io {
@@ -154,7 +191,11 @@ impl Output {
         faults
             .check(Op::Sync)
             .and_then(|()| sync_dir(&dir))
-            .map_err(|source| WriteError::Io { op: "sync directory", path: dir, source })
+            .map_err(|source| WriteError::Io {
+                op: "sync directory",
+                path: dir,
+                source,
+            })
     }
 }
 

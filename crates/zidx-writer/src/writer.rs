@@ -8,10 +8,10 @@ use xxhash_rust::xxh3::Xxh3;
 use zerocopy::little_endian::{U16, U32, U64};
 use zerocopy::IntoBytes;
 use zidx_format::{
-    checksum, key_hash, HashParams, Header, SectionEntry, SectionId, Slot, HASH_FUNCTION_XXH3_64, HASH_PARAMS_SIZE,
-    HEADER_CHECKSUM_OFFSET, HEADER_SIZE, MAGIC, MAX_DISPLACEMENT, MAX_KEY_LEN, MAX_RECORDS_BYTES, MAX_VALUE_LEN,
-    RECORD_HEADER_SIZE, SECTION_ALIGN, SECTION_ENTRY_SIZE, SECTION_FLAG_REQUIRED, SLOT_SIZE, VERSION_MAJOR,
-    VERSION_MINOR,
+    checksum, key_hash, HashParams, Header, SectionEntry, SectionId, Slot, HASH_FUNCTION_XXH3_64,
+    HASH_PARAMS_SIZE, HEADER_CHECKSUM_OFFSET, HEADER_SIZE, MAGIC, MAX_DISPLACEMENT, MAX_KEY_LEN,
+    MAX_RECORDS_BYTES, MAX_VALUE_LEN, RECORD_HEADER_SIZE, SECTION_ALIGN, SECTION_ENTRY_SIZE,
+    SECTION_FLAG_REQUIRED, SLOT_SIZE, VERSION_MAJOR, VERSION_MINOR,
 };
 
 use crate::error::WriteError;
@@ -82,12 +82,23 @@ impl Writer {
 
     /// [`Writer::create`] with a fault injected into the Nth file operation.
     #[doc(hidden)]
-    pub fn create_with_fault(path: impl AsRef<Path>, options: Options, fault: Option<Fault>) -> Result<Writer, WriteError> {
+    pub fn create_with_fault(
+        path: impl AsRef<Path>,
+        options: Options,
+        fault: Option<Fault>,
+    ) -> Result<Writer, WriteError> {
         let out = Output::create(path.as_ref(), fault)?;
         let mut out = BufWriter::with_capacity(BUFFER, out);
         // Room for header, section table and hash parameters, filled in by finish().
-        out.write_all(&[0u8; RECORDS_OFFSET as usize]).map_err(|e| io_error(&out, "write", e))?;
-        Ok(Writer { out, options, entries: Vec::new(), records_len: 0, records_hash: Xxh3::new() })
+        out.write_all(&[0u8; RECORDS_OFFSET as usize])
+            .map_err(|e| io_error(&out, "write", e))?;
+        Ok(Writer {
+            out,
+            options,
+            entries: Vec::new(),
+            records_len: 0,
+            records_hash: Xxh3::new(),
+        })
     }
 
     /// Number of records inserted so far (including duplicates).
@@ -100,10 +111,18 @@ impl Writer {
     pub fn insert(&mut self, key: &[u8], value: &[u8]) -> Result<(), WriteError> {
         let record = self.inserted();
         if key.len() > MAX_KEY_LEN {
-            return Err(WriteError::KeyTooLong { record, len: key.len(), max: MAX_KEY_LEN });
+            return Err(WriteError::KeyTooLong {
+                record,
+                len: key.len(),
+                max: MAX_KEY_LEN,
+            });
         }
         if value.len() > MAX_VALUE_LEN {
-            return Err(WriteError::ValueTooLong { record, len: value.len(), max: MAX_VALUE_LEN });
+            return Err(WriteError::ValueTooLong {
+                record,
+                len: value.len(),
+                max: MAX_VALUE_LEN,
+            });
         }
         let len = (RECORD_HEADER_SIZE + key.len()) as u64 + value.len() as u64;
         if self.records_len + len >= MAX_RECORDS_BYTES {
@@ -112,7 +131,10 @@ impl Writer {
         let mut head = [0u8; RECORD_HEADER_SIZE];
         let mut cursor = &mut head[..];
         // Lengths were checked against the format limits above.
-        cursor.write_u16::<LE>(key.len() as u16).and_then(|()| cursor.write_u32::<LE>(value.len() as u32)).ok();
+        cursor
+            .write_u16::<LE>(key.len() as u16)
+            .and_then(|()| cursor.write_u32::<LE>(value.len() as u32))
+            .ok();
         let w = &mut self.out;
         w.write_all(&head)
             .and_then(|()| w.write_all(key))
@@ -122,7 +144,10 @@ impl Writer {
         self.records_hash.update(key);
         self.records_hash.update(value);
         let hash = self.hash(key, 0);
-        self.entries.push(Entry { hash, offset: self.records_len });
+        self.entries.push(Entry {
+            hash,
+            offset: self.records_len,
+        });
         self.records_len += len;
         Ok(())
     }
@@ -134,7 +159,13 @@ impl Writer {
     /// Lays out the hash table, writes it with the header and section table,
     /// and atomically publishes the file at the target path.
     pub fn finish(self) -> Result<Summary, WriteError> {
-        let Writer { out, options, mut entries, mut records_len, records_hash } = self;
+        let Writer {
+            out,
+            options,
+            mut entries,
+            mut records_len,
+            records_hash,
+        } = self;
         let mut out = into_output(out)?;
         let inserted = entries.len() as u64;
         let mut records_checksum = records_hash.digest();
@@ -173,7 +204,10 @@ impl Writer {
             }
         }
         let Some((slot_count, max_disp)) = placed else {
-            return Err(WriteError::HashFlooding { seeds: SEED_ATTEMPTS, detail: last_problem });
+            return Err(WriteError::HashFlooding {
+                seeds: SEED_ATTEMPTS,
+                detail: last_problem,
+            });
         };
 
         if !dead.is_empty() {
@@ -189,7 +223,8 @@ impl Writer {
         out.seek(records_end)?;
         let mut w = BufWriter::with_capacity(BUFFER, out);
         let pad = [0u8; SECTION_ALIGN as usize];
-        w.write_all(&pad[..(slots_offset - records_end) as usize]).map_err(|e| io_error(&w, "write", e))?;
+        w.write_all(&pad[..(slots_offset - records_end) as usize])
+            .map_err(|e| io_error(&w, "write", e))?;
         let mut slots_hash = Xxh3::new();
         emit_slots(&entries, slot_count, max_disp, |slot: Slot| {
             let bytes = slot.to_bytes();
@@ -209,7 +244,12 @@ impl Writer {
             hash_function: U32::new(HASH_FUNCTION_XXH3_64),
             reserved: [0; 8],
         };
-        let section = |id: SectionId, offset: u64, length: u64, item_count: u64, item_size: u64, checksum: u64| SectionEntry {
+        let section = |id: SectionId,
+                       offset: u64,
+                       length: u64,
+                       item_count: u64,
+                       item_size: u64,
+                       checksum: u64| SectionEntry {
             id: U32::new(id.code()),
             flags: U32::new(SECTION_FLAG_REQUIRED),
             offset: U64::new(offset),
@@ -220,9 +260,30 @@ impl Writer {
             reserved: [0; 16],
         };
         let table = [
-            section(SectionId::HashParams, PARAMS_OFFSET, HASH_PARAMS_SIZE as u64, 1, HASH_PARAMS_SIZE as u64, checksum(params.as_bytes())),
-            section(SectionId::Records, RECORDS_OFFSET, records_len, entries.len() as u64, 0, records_checksum),
-            section(SectionId::HashSlots, slots_offset, slots_len, slot_total, SLOT_SIZE as u64, slots_hash.digest()),
+            section(
+                SectionId::HashParams,
+                PARAMS_OFFSET,
+                HASH_PARAMS_SIZE as u64,
+                1,
+                HASH_PARAMS_SIZE as u64,
+                checksum(params.as_bytes()),
+            ),
+            section(
+                SectionId::Records,
+                RECORDS_OFFSET,
+                records_len,
+                entries.len() as u64,
+                0,
+                records_checksum,
+            ),
+            section(
+                SectionId::HashSlots,
+                slots_offset,
+                slots_len,
+                slot_total,
+                SLOT_SIZE as u64,
+                slots_hash.digest(),
+            ),
         ];
         let mut header = Header {
             magic: MAGIC,
@@ -239,7 +300,12 @@ impl Writer {
             reserved: [0; 56],
             header_checksum: U64::new(0),
         };
-        let header_sum = checksum(header.as_bytes().get(..HEADER_CHECKSUM_OFFSET).unwrap_or_default());
+        let header_sum = checksum(
+            header
+                .as_bytes()
+                .get(..HEADER_CHECKSUM_OFFSET)
+                .unwrap_or_default(),
+        );
         header.header_checksum = U64::new(header_sum);
         let mut head = Vec::with_capacity(RECORDS_OFFSET as usize);
         head.extend_from_slice(header.as_bytes());
@@ -266,14 +332,22 @@ fn hash_with(options: &Options, key: &[u8], seed: u64) -> u64 {
 }
 
 fn io_error(w: &BufWriter<Output>, op: &'static str, source: std::io::Error) -> WriteError {
-    WriteError::Io { op, path: w.get_ref().temp_path(), source }
+    WriteError::Io {
+        op,
+        path: w.get_ref().temp_path(),
+        source,
+    }
 }
 
 /// Flushes the buffer and returns the file.
 fn into_output(w: BufWriter<Output>) -> Result<Output, WriteError> {
     w.into_inner().map_err(|e| {
         let (source, w) = e.into_parts();
-        WriteError::Io { op: "write", path: w.get_ref().temp_path(), source }
+        WriteError::Io {
+            op: "write",
+            path: w.get_ref().temp_path(),
+            source,
+        }
     })
 }
 
@@ -290,7 +364,14 @@ struct Scanner<'a> {
 
 impl<'a> Scanner<'a> {
     fn new(out: &'a mut Output, records_len: u64) -> Scanner<'a> {
-        Scanner { out, records_len, pos: 0, buf: vec![0; BUFFER], buf_start: 0, buf_len: 0 }
+        Scanner {
+            out,
+            records_len,
+            pos: 0,
+            buf: vec![0; BUFFER],
+            buf_start: 0,
+            buf_len: 0,
+        }
     }
 
     /// The next record: (offset, total length, key).
@@ -310,10 +391,12 @@ impl<'a> Scanner<'a> {
 
     /// `len` bytes at records offset `at`; `len` is at most 65,535 bytes.
     fn bytes(&mut self, at: u64, len: usize) -> Result<&[u8], WriteError> {
-        let in_buf = at >= self.buf_start && at + len as u64 <= self.buf_start + self.buf_len as u64;
+        let in_buf =
+            at >= self.buf_start && at + len as u64 <= self.buf_start + self.buf_len as u64;
         if !in_buf {
             let want = (self.records_len - at).min(self.buf.len() as u64) as usize;
-            self.out.read_at(RECORDS_OFFSET + at, &mut self.buf[..want])?;
+            self.out
+                .read_at(RECORDS_OFFSET + at, &mut self.buf[..want])?;
             self.buf_start = at;
             self.buf_len = want;
         }
@@ -327,13 +410,23 @@ fn read_key(out: &mut Output, offset: u64) -> Result<Vec<u8>, WriteError> {
     let mut head = [0u8; RECORD_HEADER_SIZE];
     out.read_at(RECORDS_OFFSET + offset, &mut head)?;
     let mut key = vec![0u8; usize::from(u16::from_le_bytes([head[0], head[1]]))];
-    out.read_at(RECORDS_OFFSET + offset + RECORD_HEADER_SIZE as u64, &mut key)?;
+    out.read_at(
+        RECORDS_OFFSET + offset + RECORD_HEADER_SIZE as u64,
+        &mut key,
+    )?;
     Ok(key)
 }
 
 /// Recomputes every live entry's hash under `seed`, reading keys back in
 /// one sequential pass.
-fn rehash(out: &mut Output, options: &Options, entries: &mut Vec<Entry>, dead: &[u64], records_len: u64, seed: u64) -> Result<(), WriteError> {
+fn rehash(
+    out: &mut Output,
+    options: &Options,
+    entries: &mut Vec<Entry>,
+    dead: &[u64],
+    records_len: u64,
+    seed: u64,
+) -> Result<(), WriteError> {
     entries.clear();
     let mut dead = dead.iter().copied().peekable();
     let mut scan = Scanner::new(out, records_len);
@@ -341,7 +434,10 @@ fn rehash(out: &mut Output, options: &Options, entries: &mut Vec<Entry>, dead: &
         if dead.next_if_eq(&offset).is_some() {
             continue;
         }
-        entries.push(Entry { hash: hash_with(options, key, seed), offset });
+        entries.push(Entry {
+            hash: hash_with(options, key, seed),
+            offset,
+        });
     }
     Ok(())
 }
@@ -369,9 +465,14 @@ fn deduplicate(
                 match distinct.iter().position(|(k, _)| *k == key) {
                     Some(d) => match options.on_duplicate {
                         OnDuplicate::Error => {
-                            let (first, second) = (entries[distinct[d].1].offset, entries[j].offset);
+                            let (first, second) =
+                                (entries[distinct[d].1].offset, entries[j].offset);
                             let ordinals = record_ordinals(out, records_len, [first, second])?;
-                            return Err(WriteError::DuplicateKey { key, first: ordinals[0], second: ordinals[1] });
+                            return Err(WriteError::DuplicateKey {
+                                key,
+                                first: ordinals[0],
+                                second: ordinals[1],
+                            });
                         }
                         OnDuplicate::First => entries[j].offset |= DEAD,
                         OnDuplicate::Last => {
@@ -380,7 +481,10 @@ fn deduplicate(
                         }
                     },
                     None if distinct.len() > MAX_DISPLACEMENT as usize => {
-                        return Ok(Err(format!("more than {} different keys share the hash {hash:#018x}", MAX_DISPLACEMENT + 1)));
+                        return Ok(Err(format!(
+                            "more than {} different keys share the hash {hash:#018x}",
+                            MAX_DISPLACEMENT + 1
+                        )));
                     }
                     None => distinct.push((key, j)),
                 }
@@ -401,7 +505,11 @@ fn deduplicate(
 }
 
 /// 0-based insertion indexes of the records at the given offsets.
-fn record_ordinals(out: &mut Output, records_len: u64, offsets: [u64; 2]) -> Result<[u64; 2], WriteError> {
+fn record_ordinals(
+    out: &mut Output,
+    records_len: u64,
+    offsets: [u64; 2],
+) -> Result<[u64; 2], WriteError> {
     let mut result = [0u64; 2];
     let mut scan = Scanner::new(out, records_len);
     let mut n = 0u64;
@@ -419,7 +527,12 @@ fn record_ordinals(out: &mut Output, records_len: u64, offsets: [u64; 2]) -> Res
 /// Removes the dropped duplicates from the records section, moving live
 /// records down in place, and updates the entries' offsets. Returns the new
 /// records length and checksum. Leaves `entries` sorted by offset.
-fn compact(out: &mut Output, entries: &mut [Entry], dead: &mut [u64], records_len: u64) -> Result<(u64, u64), WriteError> {
+fn compact(
+    out: &mut Output,
+    entries: &mut [Entry],
+    dead: &mut [u64],
+    records_len: u64,
+) -> Result<(u64, u64), WriteError> {
     entries.sort_unstable_by_key(|e| e.offset);
     dead.sort_unstable();
     let mut lengths = Vec::new();

@@ -3,7 +3,10 @@ use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 
-use zidx_format::{fingerprint, home_slot, key_hash, read_record, FormatError, Layout, Slot, HEADER_SIZE, SLOT_SIZE};
+use zidx_format::{
+    fingerprint, home_slot, key_hash, read_record, FormatError, Layout, Slot, HEADER_SIZE,
+    SLOT_SIZE,
+};
 
 use crate::data::{Data, Inner};
 use crate::error::Error;
@@ -51,7 +54,10 @@ impl Index<Data> {
     /// other people), use [`Index::read`], which copies the file into memory.
     pub fn open(path: impl AsRef<Path>) -> Result<Index<Data>, Error> {
         let path = path.as_ref();
-        let io_err = |source| Error::Io { path: path.to_path_buf(), source };
+        let io_err = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let file = File::open(path).map_err(io_err)?;
         let len = file.metadata().map_err(io_err)?.len();
         // Too short to be an index: read it so the parser reports exactly why,
@@ -70,7 +76,10 @@ impl Index<Data> {
     /// but immune to the file changing afterwards.
     pub fn read(path: impl AsRef<Path>) -> Result<Index<Data>, Error> {
         let path = path.as_ref();
-        let io_err = |source| Error::Io { path: path.to_path_buf(), source };
+        let io_err = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let file = File::open(path).map_err(io_err)?;
         let len = file.metadata().map_err(io_err)?.len();
         Index::from_bytes(Data(Inner::Owned(read_all(file, len).map_err(io_err)?)))
@@ -96,7 +105,12 @@ impl<D: AsRef<[u8]>> Index<D> {
         let layout = Layout::parse(data.as_ref())?;
         let records = layout.records.range();
         let slots = layout.hash_slots.range();
-        Ok(Index { data, layout, records, slots })
+        Ok(Index {
+            data,
+            layout,
+            records,
+            slots,
+        })
     }
 
     /// Looks up `key`: `Ok(Some(value))` borrowed from the file, `Ok(None)`
@@ -118,7 +132,9 @@ impl<D: AsRef<[u8]>> Index<D> {
         let fp = fingerprint(hash);
         // home < slot_count and the table holds slot_count + max_displacement
         // slots, so home + d stays inside it for every d probed.
-        let start = usize::try_from(home).unwrap_or(usize::MAX).saturating_mul(SLOT_SIZE);
+        let start = usize::try_from(home)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(SLOT_SIZE);
         let probes = layout.max_displacement as usize + 1;
         let window = slots.get(start..).unwrap_or_default();
         for (d, raw) in window.chunks_exact(SLOT_SIZE).take(probes).enumerate() {
@@ -146,11 +162,17 @@ impl<D: AsRef<[u8]>> Index<D> {
     }
 
     pub(crate) fn records_bytes(&self) -> &[u8] {
-        self.data.as_ref().get(self.records.clone()).unwrap_or_default()
+        self.data
+            .as_ref()
+            .get(self.records.clone())
+            .unwrap_or_default()
     }
 
     pub(crate) fn slots_bytes(&self) -> &[u8] {
-        self.data.as_ref().get(self.slots.clone()).unwrap_or_default()
+        self.data
+            .as_ref()
+            .get(self.slots.clone())
+            .unwrap_or_default()
     }
 
     /// Number of records.
@@ -166,7 +188,11 @@ impl<D: AsRef<[u8]>> Index<D> {
     /// Iterates over every record in stored order (the order they were
     /// inserted). Yields `Err` once and stops if a record is corrupt.
     pub fn iter(&self) -> Records<'_> {
-        Records::new(self.records_bytes(), self.layout.records.offset, self.layout.record_count())
+        Records::new(
+            self.records_bytes(),
+            self.layout.records.offset,
+            self.layout.record_count(),
+        )
     }
 
     /// The validated header and section table.

@@ -17,7 +17,12 @@ pub struct Records<'a> {
 
 impl<'a> Records<'a> {
     pub(crate) fn new(bytes: &'a [u8], section_offset: u64, count: u64) -> Records<'a> {
-        Records { bytes, section_offset, pos: 0, remaining: count }
+        Records {
+            bytes,
+            section_offset,
+            pos: 0,
+            remaining: count,
+        }
     }
 
     /// Offset within the records section of the next record.

@@ -34,8 +34,16 @@ impl HashStats {
             slot_count: layout.slot_count,
             table_slots: layout.hash_slots.item_count,
             load_factor: ratio(layout.record_count(), layout.slot_count),
-            mean_probe_length: if occupied == 0 { 0.0 } else { 1.0 + ratio(displacement_sum, occupied) },
-            max_probe_length: if occupied == 0 { 0 } else { u64::from(layout.max_displacement) + 1 },
+            mean_probe_length: if occupied == 0 {
+                0.0
+            } else {
+                1.0 + ratio(displacement_sum, occupied)
+            },
+            max_probe_length: if occupied == 0 {
+                0
+            } else {
+                u64::from(layout.max_displacement) + 1
+            },
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Full verification: every checksum and every invariant of SPEC.md §7.
 
-use zidx_format::{key_hash, home_slot, fingerprint, read_record, FormatError, Slot, SLOT_SIZE};
+use zidx_format::{fingerprint, home_slot, key_hash, read_record, FormatError, Slot, SLOT_SIZE};
 
 use crate::error::Error;
 use crate::index::Index;
@@ -58,32 +58,60 @@ impl<D: AsRef<[u8]>> Index<D> {
             let i = i as u64;
             let slot_off = slots_base + i * SLOT_SIZE as u64;
             let bad = |problem: String| -> Error {
-                FormatError::Slot { slot: i, offset: slot_off, problem }.into()
+                FormatError::Slot {
+                    slot: i,
+                    offset: slot_off,
+                    problem,
+                }
+                .into()
             };
             let slot = Slot(u64::from_le_bytes(raw.try_into().unwrap_or([0xFF; 8])));
             if slot.is_empty() {
                 if slot != Slot::EMPTY {
-                    return Err(bad(format!("empty slot is {:#018x}, expected all ones", slot.0)));
+                    return Err(bad(format!(
+                        "empty slot is {:#018x}, expected all ones",
+                        slot.0
+                    )));
                 }
                 prev = None;
                 continue;
             }
             let disp = u64::from(slot.displacement_byte());
             if disp > u64::from(layout.max_displacement) {
-                return Err(bad(format!("displacement {disp} exceeds max_displacement {}", layout.max_displacement)));
+                return Err(bad(format!(
+                    "displacement {disp} exceeds max_displacement {}",
+                    layout.max_displacement
+                )));
             }
             if disp > 0 && prev.is_none() {
-                return Err(bad(format!("displacement {disp} after an empty slot (or at slot 0); expected 0")));
+                return Err(bad(format!(
+                    "displacement {disp} after an empty slot (or at slot 0); expected 0"
+                )));
             }
-            let home = i.checked_sub(disp).filter(|&h| h < layout.slot_count).ok_or_else(|| {
-                bad(format!("home slot {} (slot - displacement) is outside 0..{}", i as i128 - disp as i128, layout.slot_count))
+            let home = i
+                .checked_sub(disp)
+                .filter(|&h| h < layout.slot_count)
+                .ok_or_else(|| {
+                    bad(format!(
+                        "home slot {} (slot - displacement) is outside 0..{}",
+                        i as i128 - disp as i128,
+                        layout.slot_count
+                    ))
+                })?;
+            let idx = starts.binary_search(&slot.offset()).map_err(|_| {
+                bad(format!(
+                    "points to records offset {}, which is not the start of a record",
+                    slot.offset()
+                ))
             })?;
-            let idx = starts
-                .binary_search(&slot.offset())
-                .map_err(|_| bad(format!("points to records offset {}, which is not the start of a record", slot.offset())))?;
-            let word = seen.get_mut(idx / 64).ok_or_else(|| bad("record index out of range".into()))?;
+            let word = seen
+                .get_mut(idx / 64)
+                .ok_or_else(|| bad("record index out of range".into()))?;
             if *word & (1 << (idx % 64)) != 0 {
-                return Err(bad(format!("points to record at offset {}, which another slot already points to", slot.offset())));
+                return Err(bad(format!(
+                    "points to record at offset {}, which another slot already points to",
+                    slot.offset()
+                )));
             }
             *word |= 1 << (idx % 64);
             let (key, _) = self.record_at(slot.offset())?;
@@ -95,7 +123,11 @@ impl<D: AsRef<[u8]>> Index<D> {
                 )));
             }
             if fingerprint(hash) != slot.fingerprint() {
-                return Err(bad(format!("fingerprint {:#04x}, record's key gives {:#04x}", slot.fingerprint(), fingerprint(hash))));
+                return Err(bad(format!(
+                    "fingerprint {:#04x}, record's key gives {:#04x}",
+                    slot.fingerprint(),
+                    fingerprint(hash)
+                )));
             }
             match prev {
                 Some((prev_hash, _)) if hash < prev_hash => {
@@ -103,7 +135,10 @@ impl<D: AsRef<[u8]>> Index<D> {
                 }
                 Some((prev_hash, _)) if hash == prev_hash => {
                     if equal_run.contains(&key) {
-                        return Err(bad(format!("duplicate key {:?}", String::from_utf8_lossy(key))));
+                        return Err(bad(format!(
+                            "duplicate key {:?}",
+                            String::from_utf8_lossy(key)
+                        )));
                     }
                 }
                 _ => equal_run.clear(),

@@ -17,13 +17,21 @@ pub fn read_csv<R: BufRead>(
     max_line: usize,
     mut sink: impl FnMut(&[u8], &[u8], u64) -> Result<(), WriteError>,
 ) -> Result<u64, WriteError> {
-    let limited = LineLimit { inner: input, since_newline: 0, max_line };
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(limited);
+    let limited = LineLimit {
+        inner: input,
+        since_newline: 0,
+        max_line,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(limited);
     let csv_err = |e: csv::Error| {
         let line = e.position().map_or(0, |p| p.line());
         let line = if line == 0 { 1 } else { line };
         let msg = match e.kind() {
-            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => {
                 format!("row has {len} fields, the header has {expected_len}")
             }
             csv::ErrorKind::Io(io) => io.to_string(),
@@ -37,10 +45,23 @@ pub fn read_csv<R: BufRead>(
     }
     let key_col = match key {
         None => 0,
-        Some(k) => headers.iter().position(|h| h == k.as_bytes()).ok_or_else(|| {
-            let cols: Vec<String> = headers.iter().map(|h| String::from_utf8_lossy(h).into_owned()).collect();
-            bad(name, 1, format!("no column named {k:?} in the header (columns: {})", cols.join(", ")))
-        })?,
+        Some(k) => headers
+            .iter()
+            .position(|h| h == k.as_bytes())
+            .ok_or_else(|| {
+                let cols: Vec<String> = headers
+                    .iter()
+                    .map(|h| String::from_utf8_lossy(h).into_owned())
+                    .collect();
+                bad(
+                    name,
+                    1,
+                    format!(
+                        "no column named {k:?} in the header (columns: {})",
+                        cols.join(", ")
+                    ),
+                )
+            })?,
     };
     let mut record = csv::ByteRecord::new();
     let mut value = Vec::new();
@@ -66,7 +87,10 @@ pub fn read_csv<R: BufRead>(
 }
 
 fn encode_field(field: &[u8], out: &mut Vec<u8>) {
-    if field.iter().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
+    if field
+        .iter()
+        .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+    {
         out.push(b'"');
         for &b in field {
             if b == b'"' {
@@ -97,7 +121,10 @@ impl<R: Read> Read for LineLimit<R> {
             } else {
                 self.since_newline += 1;
                 if self.since_newline > self.max_line {
-                    return Err(io::Error::new(io::ErrorKind::InvalidData, format!("line longer than {} bytes", self.max_line)));
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("line longer than {} bytes", self.max_line),
+                    ));
                 }
             }
         }
@@ -112,7 +139,11 @@ mod tests {
     fn parse(input: &str, key: Option<&str>) -> Result<Vec<(String, String, u64)>, WriteError> {
         let mut out = Vec::new();
         read_csv(input.as_bytes(), "t.csv", key, 1000, |k, v, l| {
-            out.push((String::from_utf8(k.to_vec()).unwrap(), String::from_utf8(v.to_vec()).unwrap(), l));
+            out.push((
+                String::from_utf8(k.to_vec()).unwrap(),
+                String::from_utf8(v.to_vec()).unwrap(),
+                l,
+            ));
             Ok(())
         })?;
         Ok(out)
@@ -120,11 +151,18 @@ mod tests {
 
     #[test]
     fn key_column_and_value_encoding() {
-        let got = parse("id,name,note\n1,Ann,\"a, b\"\n2,\"Bo \"\"B\"\"\",\"x\ny\"\n3,Cy,\n", Some("name")).unwrap();
+        let got = parse(
+            "id,name,note\n1,Ann,\"a, b\"\n2,\"Bo \"\"B\"\"\",\"x\ny\"\n3,Cy,\n",
+            Some("name"),
+        )
+        .unwrap();
         assert_eq!(got[0], ("Ann".into(), "1,\"a, b\"".into(), 2));
         assert_eq!(got[1], ("Bo \"B\"".into(), "2,\"x\ny\"".into(), 3));
         assert_eq!(got[2], ("Cy".into(), "3,".into(), 5));
-        assert_eq!(parse("k\na\n", None).unwrap(), vec![("a".into(), "".into(), 2)]);
+        assert_eq!(
+            parse("k\na\n", None).unwrap(),
+            vec![("a".into(), "".into(), 2)]
+        );
     }
 
     #[test]
@@ -132,6 +170,9 @@ mod tests {
         let e = parse("a,b\n1,2\n3\n", None).unwrap_err().to_string();
         assert_eq!(e, "t.csv:3: row has 1 fields, the header has 2");
         let e = parse("a,b\n1,2\n", Some("c")).unwrap_err().to_string();
-        assert_eq!(e, "t.csv:1: no column named \"c\" in the header (columns: a, b)");
+        assert_eq!(
+            e,
+            "t.csv:1: no column named \"c\" in the header (columns: a, b)"
+        );
     }
 }

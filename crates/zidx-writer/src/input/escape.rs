@@ -46,19 +46,35 @@ pub fn unescape_into(src: &[u8], out: &mut Vec<u8>) -> Result<(), EscapeError> {
     while let Some(pos) = rest.iter().position(|&b| b == b'\\') {
         out.extend_from_slice(&rest[..pos]);
         let at = src.len() - rest.len() + pos;
-        let err = |problem: String| EscapeError { position: at, problem };
+        let err = |problem: String| EscapeError {
+            position: at,
+            problem,
+        };
         let (decoded, used) = match rest.get(pos + 1) {
             Some(b'\\') => (b'\\', 2),
             Some(b't') => (b'\t', 2),
             Some(b'n') => (b'\n', 2),
             Some(b'r') => (b'\r', 2),
-            Some(b'x') => match (rest.get(pos + 2).copied().and_then(hex), rest.get(pos + 3).copied().and_then(hex)) {
+            Some(b'x') => match (
+                rest.get(pos + 2).copied().and_then(hex),
+                rest.get(pos + 3).copied().and_then(hex),
+            ) {
                 (Some(h), Some(l)) => (h << 4 | l, 4),
-                _ => return Err(err("invalid escape: \\x needs exactly two hex digits".into())),
+                _ => {
+                    return Err(err(
+                        "invalid escape: \\x needs exactly two hex digits".into()
+                    ))
+                }
             },
             Some(&c) => {
-                let shown = if c.is_ascii_graphic() { (c as char).to_string() } else { format!("\\x{c:02x}") };
-                return Err(err(format!("invalid escape \\{shown} (allowed: \\\\ \\t \\n \\r \\xHH)")));
+                let shown = if c.is_ascii_graphic() {
+                    (c as char).to_string()
+                } else {
+                    format!("\\x{c:02x}")
+                };
+                return Err(err(format!(
+                    "invalid escape \\{shown} (allowed: \\\\ \\t \\n \\r \\xHH)"
+                )));
             }
             None => return Err(err("backslash at end of field".into())),
         };
@@ -84,7 +100,12 @@ pub fn escape_into(src: &[u8], out: &mut Vec<u8>) {
         };
         out.extend_from_slice(&src[start..i]);
         if esc.is_empty() {
-            out.extend_from_slice(&[b'\\', b'x', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+            out.extend_from_slice(&[
+                b'\\',
+                b'x',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 15)],
+            ]);
         } else {
             out.extend_from_slice(esc);
         }

@@ -27,10 +27,14 @@ pub fn read_jsonl<R: BufRead>(
         if text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let value: serde_json::Value =
-            serde_json::from_slice(text).map_err(|e| bad(name, line, format!("invalid JSON: {e}")))?;
-        let obj = value.as_object().ok_or_else(|| bad(name, line, "expected a JSON object"))?;
-        let field = obj.get(key).ok_or_else(|| bad(name, line, format!("object has no field {key:?}")))?;
+        let value: serde_json::Value = serde_json::from_slice(text)
+            .map_err(|e| bad(name, line, format!("invalid JSON: {e}")))?;
+        let obj = value
+            .as_object()
+            .ok_or_else(|| bad(name, line, "expected a JSON object"))?;
+        let field = obj
+            .get(key)
+            .ok_or_else(|| bad(name, line, format!("object has no field {key:?}")))?;
         key_buf.clear();
         let k: &str = match field {
             serde_json::Value::String(s) => s,
@@ -42,7 +46,13 @@ pub fn read_jsonl<R: BufRead>(
                 key_buf.push_str(if *b { "true" } else { "false" });
                 &key_buf
             }
-            _ => return Err(bad(name, line, format!("field {key:?} must be a string, number or boolean"))),
+            _ => {
+                return Err(bad(
+                    name,
+                    line,
+                    format!("field {key:?} must be a string, number or boolean"),
+                ))
+            }
         };
         sink(k.as_bytes(), text, line)?;
         count += 1;
@@ -56,7 +66,11 @@ mod tests {
     fn parse(input: &str) -> Result<Vec<(String, String, u64)>, WriteError> {
         let mut out = Vec::new();
         read_jsonl(input.as_bytes(), "t.jsonl", "id", 1000, |k, v, l| {
-            out.push((String::from_utf8(k.to_vec()).unwrap(), String::from_utf8(v.to_vec()).unwrap(), l));
+            out.push((
+                String::from_utf8(k.to_vec()).unwrap(),
+                String::from_utf8(v.to_vec()).unwrap(),
+                l,
+            ));
             Ok(())
         })?;
         Ok(out)
@@ -72,9 +86,26 @@ mod tests {
 
     #[test]
     fn errors_name_the_line() {
-        assert_eq!(parse("{\"id\":1}\n{oops\n").unwrap_err().to_string().split(": ").take(2).collect::<Vec<_>>(), ["t.jsonl:2", "invalid JSON"]);
-        assert_eq!(parse("[1]\n").unwrap_err().to_string(), "t.jsonl:1: expected a JSON object");
-        assert_eq!(parse("{\"x\":1}\n").unwrap_err().to_string(), "t.jsonl:1: object has no field \"id\"");
-        assert_eq!(parse("{\"id\":null}\n").unwrap_err().to_string(), "t.jsonl:1: field \"id\" must be a string, number or boolean");
+        assert_eq!(
+            parse("{\"id\":1}\n{oops\n")
+                .unwrap_err()
+                .to_string()
+                .split(": ")
+                .take(2)
+                .collect::<Vec<_>>(),
+            ["t.jsonl:2", "invalid JSON"]
+        );
+        assert_eq!(
+            parse("[1]\n").unwrap_err().to_string(),
+            "t.jsonl:1: expected a JSON object"
+        );
+        assert_eq!(
+            parse("{\"x\":1}\n").unwrap_err().to_string(),
+            "t.jsonl:1: object has no field \"id\""
+        );
+        assert_eq!(
+            parse("{\"id\":null}\n").unwrap_err().to_string(),
+            "t.jsonl:1: field \"id\" must be a string, number or boolean"
+        );
     }
 }

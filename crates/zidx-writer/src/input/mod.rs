@@ -6,8 +6,8 @@
 //! the line. Memory is bounded by the longest line allowed, never by the
 //! input size.
 
-pub mod escape;
 mod csv_input;
+pub mod escape;
 mod jsonl;
 mod tsv;
 
@@ -60,13 +60,23 @@ pub fn read_records<R: BufRead>(
 }
 
 pub(crate) fn bad(input: &str, line: u64, problem: impl Into<String>) -> WriteError {
-    WriteError::BadInput { input: input.to_string(), line, problem: problem.into() }
+    WriteError::BadInput {
+        input: input.to_string(),
+        line,
+        problem: problem.into(),
+    }
 }
 
 /// Reads one line (up to and including `\n`) into `buf`, refusing lines
 /// longer than `max_line` bytes without buffering more than that. Returns
 /// false at the end of the input.
-pub(crate) fn read_line<R: BufRead>(input: &mut R, buf: &mut Vec<u8>, max_line: usize, name: &str, line: u64) -> Result<bool, WriteError> {
+pub(crate) fn read_line<R: BufRead>(
+    input: &mut R,
+    buf: &mut Vec<u8>,
+    max_line: usize,
+    name: &str,
+    line: u64,
+) -> Result<bool, WriteError> {
     use std::io::Read;
     buf.clear();
     let limit = max_line as u64 + 1;
@@ -80,7 +90,11 @@ pub(crate) fn read_line<R: BufRead>(input: &mut R, buf: &mut Vec<u8>, max_line: 
     }
     let content = buf.len() - usize::from(buf.last() == Some(&b'\n'));
     if content > max_line {
-        return Err(bad(name, line, format!("line longer than {max_line} bytes")));
+        return Err(bad(
+            name,
+            line,
+            format!("line longer than {max_line} bytes"),
+        ));
     }
     Ok(true)
 }

@@ -25,7 +25,11 @@ pub fn read_tsv<R: BufRead>(
         }
         let text = trim_eol(&buf);
         let Some(tab) = text.iter().position(|&b| b == b'\t') else {
-            return Err(bad(name, line, "no tab on this line: expected KEY<TAB>VALUE"));
+            return Err(bad(
+                name,
+                line,
+                "no tab on this line: expected KEY<TAB>VALUE",
+            ));
         };
         let (k, v) = (&text[..tab], &text[tab + 1..]);
         if escapes {
@@ -79,7 +83,10 @@ mod tests {
         let e = parse(b"a\t1\nno tab\n", true).unwrap_err().to_string();
         assert_eq!(e, "t.tsv:2: no tab on this line: expected KEY<TAB>VALUE");
         let e = parse(b"a\t1\nb\t\\q\n", true).unwrap_err().to_string();
-        assert!(e.starts_with("t.tsv:2: in value: invalid escape \\q"), "{e}");
+        assert!(
+            e.starts_with("t.tsv:2: in value: invalid escape \\q"),
+            "{e}"
+        );
         let long = [b"k\t".as_slice(), &[b'x'; 2000]].concat();
         let e = parse(&long, true).unwrap_err().to_string();
         assert_eq!(e, "t.tsv:1: line longer than 1000 bytes");

@@ -1,0 +1,146 @@
+//! `zidx inspect`.
+
+use std::process::ExitCode;
+
+use serde_json::json;
+use zidx::{HashStats, Layout};
+use zidx_format::RECORD_HEADER_SIZE;
+
+use crate::cli::InspectArgs;
+use crate::commands::open_index;
+use crate::failure::{Failure, Outcome};
+
+pub fn run(args: InspectArgs, no_mmap: bool) -> Outcome {
+    let index = open_index(&args.index, no_mmap)?;
+    let layout = index.layout();
+    let stats = index.hash_stats();
+    let text = if args.json {
+        json_report(layout, &stats)
+    } else {
+        text_report(layout, &stats)
+    };
+    print!("{text}");
+    let _ = std::io::Write::flush(&mut std::io::stdout()).map_err(Failure::stdout);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Bytes of the file that are neither key nor value bytes.
+fn overhead_bytes(layout: &Layout) -> u64 {
+    let payload = layout.records.length - layout.record_count() * RECORD_HEADER_SIZE as u64;
+    layout.file_len - payload
+}
+
+fn per_record(bytes: u64, records: u64) -> f64 {
+    if records == 0 {
+        0.0
+    } else {
+        bytes as f64 / records as f64
+    }
+}
+
+pub fn text_report(layout: &Layout, stats: &HashStats) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let records = layout.record_count();
+    let overhead = overhead_bytes(layout);
+    let _ = writeln!(
+        s,
+        "format version   {}.{}",
+        layout.version_major, layout.version_minor
+    );
+    let _ = writeln!(s, "file length      {} bytes", layout.file_len);
+    let _ = writeln!(
+        s,
+        "features         compat {:#x}, incompat {:#x}",
+        layout.compat_features, layout.incompat_features
+    );
+    let _ = writeln!(s, "header checksum  {:#018x}", layout.header_checksum);
+    let _ = writeln!(s, "records          {records}");
+    let _ = writeln!(
+        s,
+        "overhead         {overhead} bytes ({:.2} per record)",
+        per_record(overhead, records)
+    );
+    let _ = writeln!(
+        s,
+        "sections         (table at offset {}, checksum {:#018x})",
+        layout.section_table_offset, layout.section_table_checksum
+    );
+    let _ = writeln!(
+        s,
+        "  {:>2}  {:<12} {:<9} {:>12} {:>12} {:>10} {:>9}  checksum",
+        "id", "name", "flags", "offset", "length", "items", "item_size"
+    );
+    for sec in &layout.sections {
+        let flags = if sec.required() {
+            "required"
+        } else {
+            "optional"
+        };
+        let _ = writeln!(
+            s,
+            "  {:>2}  {:<12} {:<9} {:>12} {:>12} {:>10} {:>9}  {:#018x}",
+            sec.id,
+            sec.name(),
+            flags,
+            sec.offset,
+            sec.length,
+            sec.item_count,
+            sec.item_size,
+            sec.checksum
+        );
+    }
+    let _ = writeln!(s, "hash index");
+    let _ = writeln!(s, "  seed             {}", layout.seed);
+    let _ = writeln!(s, "  home slots       {}", stats.slot_count);
+    let _ = writeln!(s, "  table slots      {}", stats.table_slots);
+    let _ = writeln!(s, "  load factor      {:.4}", stats.load_factor);
+    let _ = writeln!(s, "  mean probe len   {:.4}", stats.mean_probe_length);
+    let _ = writeln!(s, "  max probe len    {}", stats.max_probe_length);
+    s
+}
+
+pub fn json_report(layout: &Layout, stats: &HashStats) -> String {
+    let records = layout.record_count();
+    let overhead = overhead_bytes(layout);
+    let sections: Vec<_> = layout
+        .sections
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "name": s.name(),
+                "required": s.required(),
+                "offset": s.offset,
+                "length": s.length,
+                "item_count": s.item_count,
+                "item_size": s.item_size,
+                "checksum": format!("{:#018x}", s.checksum),
+            })
+        })
+        .collect();
+    let report = json!({
+        "version": format!("{}.{}", layout.version_major, layout.version_minor),
+        "file_len": layout.file_len,
+        "compat_features": layout.compat_features,
+        "incompat_features": layout.incompat_features,
+        "header_checksum": format!("{:#018x}", layout.header_checksum),
+        "section_table_offset": layout.section_table_offset,
+        "section_table_checksum": format!("{:#018x}", layout.section_table_checksum),
+        "records": records,
+        "overhead_bytes": overhead,
+        "overhead_per_record": per_record(overhead, records),
+        "sections": sections,
+        "hash_index": {
+            "seed": layout.seed,
+            "home_slots": stats.slot_count,
+            "table_slots": stats.table_slots,
+            "load_factor": stats.load_factor,
+            "mean_probe_length": stats.mean_probe_length,
+            "max_probe_length": stats.max_probe_length,
+        },
+    });
+    let mut s = serde_json::to_string_pretty(&report).unwrap_or_default();
+    s.push('\n');
+    s
+}

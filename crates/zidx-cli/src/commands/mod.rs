@@ -1,0 +1,26 @@
+//! One module per subcommand.
+
+pub mod build;
+pub mod dump;
+pub mod get;
+pub mod inspect;
+pub mod verify;
+
+use std::path::Path;
+
+use zidx::{Data, Index};
+
+use crate::failure::Failure;
+
+/// Opens an index, mapped or read into memory; failures exit 2.
+pub fn open_index(path: &Path, no_mmap: bool) -> Result<Index<Data>, Failure> {
+    let opened = if no_mmap {
+        Index::read(path)
+    } else {
+        Index::open(path)
+    };
+    opened.map_err(|e| match e {
+        zidx::Error::Io { .. } => Failure::bad(e),
+        other => Failure::bad(format!("{}: {other}", path.display())),
+    })
+}
