@@ -1,0 +1,206 @@
+//! Behaviour of the writer: duplicates, determinism, limits, hash flooding,
+//! and leaving the target alone on failure.
+
+use std::path::Path;
+
+use zidx::Index;
+use zidx_writer::{OnDuplicate, Options, WriteError, Writer};
+
+fn build(
+    path: &Path,
+    options: Options,
+    records: &[(&[u8], &[u8])],
+) -> Result<zidx_writer::Summary, WriteError> {
+    let mut w = Writer::create(path, options)?;
+    for (k, v) in records {
+        w.insert(k, v)?;
+    }
+    w.finish()
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+const DUPS: &[(&[u8], &[u8])] = &[
+    (b"a", b"1"),
+    (b"b", b"2"),
+    (b"a", b"3"),
+    (b"c", b"4"),
+    (b"a", b"5"),
+];
+
+#[test]
+fn duplicates_are_an_error_naming_both_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.zidx");
+    std::fs::write(&path, b"old contents").unwrap();
+    match build(&path, Options::default(), DUPS) {
+        Err(WriteError::DuplicateKey { key, first, second }) => {
+            assert_eq!(key, b"a");
+            assert_eq!((first, second), (0, 2));
+        }
+        other => panic!("expected a duplicate-key error, got {other:?}"),
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), b"old contents");
+    assert_eq!(entries(dir.path()), ["d.zidx"]);
+}
+
+#[test]
+fn duplicates_first_and_last() {
+    let dir = tempfile::tempdir().unwrap();
+    for (policy, a, order) in [
+        (OnDuplicate::First, &b"1"[..], vec![&b"a"[..], b"b", b"c"]),
+        (OnDuplicate::Last, &b"5"[..], vec![&b"b"[..], b"c", b"a"]),
+    ] {
+        let path = dir.path().join(format!("{policy:?}.zidx"));
+        let summary = build(
+            &path,
+            Options {
+                on_duplicate: policy,
+                ..Options::default()
+            },
+            DUPS,
+        )
+        .unwrap();
+        assert_eq!((summary.records, summary.inserted), (3, 5));
+        let index = Index::open(&path).unwrap();
+        index.verify().unwrap();
+        assert_eq!(index.get(b"a").unwrap(), Some(a));
+        assert_eq!(index.get(b"b").unwrap(), Some(&b"2"[..]));
+        assert_eq!(index.get(b"c").unwrap(), Some(&b"4"[..]));
+        let keys: Vec<&[u8]> = index.iter().map(|r| r.unwrap().0).collect();
+        assert_eq!(keys, order);
+    }
+}
+
+#[test]
+fn builds_are_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let records: Vec<(Vec<u8>, Vec<u8>)> = (0..5000u32)
+        .map(|i| (i.to_le_bytes().to_vec(), vec![i as u8; (i % 50) as usize]))
+        .collect();
+    let refs: Vec<(&[u8], &[u8])> = records
+        .iter()
+        .map(|(k, v)| (k.as_slice(), v.as_slice()))
+        .collect();
+    build(&dir.path().join("1"), Options::default(), &refs).unwrap();
+    build(&dir.path().join("2"), Options::default(), &refs).unwrap();
+    assert_eq!(
+        std::fs::read(dir.path().join("1")).unwrap(),
+        std::fs::read(dir.path().join("2")).unwrap()
+    );
+}
+
+#[test]
+fn over_long_keys_are_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k.zidx");
+    let mut w = Writer::create(&path, Options::default()).unwrap();
+    w.insert(b"ok", b"").unwrap();
+    let long = vec![b'k'; 65_536];
+    match w.insert(&long, b"v") {
+        Err(WriteError::KeyTooLong {
+            record: 1,
+            len: 65_536,
+            max: 65_535,
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    drop(w);
+    assert!(
+        entries(dir.path()).is_empty(),
+        "temp file left behind: {:?}",
+        entries(dir.path())
+    );
+    // The longest allowed key works.
+    build(&path, Options::default(), &[(&long[..65_535], b"v")]).unwrap();
+    assert_eq!(
+        Index::open(&path).unwrap().get(&long[..65_535]).unwrap(),
+        Some(&b"v"[..])
+    );
+}
+
+fn constant_hash(_key: &[u8], _seed: u64) -> u64 {
+    0x1234_5678_9abc_def0
+}
+
+/// Every key collides under seed 0 only; later seeds use the real hash.
+fn colliding_under_seed_zero(key: &[u8], seed: u64) -> u64 {
+    if seed == 0 {
+        42
+    } else {
+        zidx_format::key_hash(key, seed)
+    }
+}
+
+#[test]
+fn hash_flooding_is_refused_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.zidx");
+    let keys: Vec<Vec<u8>> = (0..20_000u32).map(|i| i.to_be_bytes().to_vec()).collect();
+    let refs: Vec<(&[u8], &[u8])> = keys.iter().map(|k| (k.as_slice(), &b"v"[..])).collect();
+    let options = Options {
+        hash_override: Some(constant_hash),
+        ..Options::default()
+    };
+    // A quadratic build would compare 2*10^8 key pairs per seed; the bound
+    // on distinct keys per hash stops each attempt after 256 keys.
+    match build(&path, options, &refs) {
+        Err(WriteError::HashFlooding { seeds: 8, detail }) => {
+            assert!(detail.contains("share the hash"), "{detail}")
+        }
+        other => panic!("expected hash flooding, got {other:?}"),
+    }
+    assert!(entries(dir.path()).is_empty());
+}
+
+#[test]
+fn collisions_under_one_seed_reseed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.zidx");
+    let keys: Vec<Vec<u8>> = (0..3000u32).map(|i| i.to_be_bytes().to_vec()).collect();
+    let refs: Vec<(&[u8], &[u8])> = keys.iter().map(|k| (k.as_slice(), k.as_slice())).collect();
+    let options = Options {
+        hash_override: Some(colliding_under_seed_zero),
+        ..Options::default()
+    };
+    let summary = build(&path, options, &refs).unwrap();
+    assert_eq!(summary.seed, 1);
+    let index = Index::open(&path).unwrap();
+    index.verify().unwrap();
+    for k in &keys {
+        assert_eq!(index.get(k).unwrap(), Some(k.as_slice()));
+    }
+}
+
+#[test]
+fn duplicates_with_reseeding() {
+    // Duplicates found under seed 0, then the table is laid out under seed 1.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rd.zidx");
+    let mut records: Vec<(Vec<u8>, Vec<u8>)> = (0..400u32)
+        .map(|i| (i.to_be_bytes().to_vec(), b"x".to_vec()))
+        .collect();
+    records.push((5u32.to_be_bytes().to_vec(), b"last".to_vec()));
+    let refs: Vec<(&[u8], &[u8])> = records
+        .iter()
+        .map(|(k, v)| (k.as_slice(), v.as_slice()))
+        .collect();
+    let options = Options {
+        on_duplicate: OnDuplicate::Last,
+        hash_override: Some(colliding_under_seed_zero),
+    };
+    // 400 distinct keys share one hash under seed 0: more than 255, so the
+    // writer moves to seed 1 before deduplicating.
+    let summary = build(&path, options, &refs).unwrap();
+    assert_eq!((summary.seed, summary.records), (1, 400));
+    let index = Index::open(&path).unwrap();
+    index.verify().unwrap();
+    assert_eq!(index.get(&5u32.to_be_bytes()).unwrap(), Some(&b"last"[..]));
+}

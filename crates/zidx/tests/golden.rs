@@ -1,0 +1,104 @@
+//! Every golden file in testdata/ is read by this and every later version
+//! (format-spec/SPEC.md §9), and the spec's worked example is the real file.
+
+use std::path::PathBuf;
+
+use zidx::Index;
+
+fn testdata(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(name)
+}
+
+/// Golden files of every released format version.
+const GOLDEN_V1_0: [&str; 3] = ["spec-example.zidx", "empty.zidx", "unicode-data.zidx"];
+
+#[test]
+fn golden_files_open_and_verify_in_both_modes() {
+    for name in GOLDEN_V1_0 {
+        for index in [
+            Index::open(testdata(name)).unwrap(),
+            Index::read(testdata(name)).unwrap(),
+        ] {
+            index.verify().unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(index.layout().version_major, 1);
+        }
+    }
+}
+
+#[test]
+fn spec_example_answers() {
+    let index = Index::open(testdata("spec-example.zidx")).unwrap();
+    assert!(index.data().is_mapped());
+    assert_eq!(index.len(), 3);
+    assert_eq!(index.get(b"apple").unwrap(), Some(&b"red"[..]));
+    assert_eq!(index.get(b"banana").unwrap(), Some(&b"yellow"[..]));
+    assert_eq!(index.get(b"cherry").unwrap(), Some(&b"dark red"[..]));
+    assert_eq!(index.get(b"a").unwrap(), None);
+    assert_eq!(index.get(b"").unwrap(), None);
+}
+
+#[test]
+fn empty_index_has_nothing() {
+    let index = Index::open(testdata("empty.zidx")).unwrap();
+    assert_eq!(index.len(), 0);
+    assert!(index.is_empty());
+    assert_eq!(index.get(b"anything").unwrap(), None);
+    assert_eq!(index.iter().count(), 0);
+}
+
+#[test]
+fn unicode_index_holds_every_line_of_its_source() {
+    let index = Index::open(testdata("unicode-data.zidx")).unwrap();
+    let tsv = std::fs::read_to_string(testdata("unicode-data.tsv")).unwrap();
+    let mut n = 0;
+    for line in tsv.lines() {
+        let (k, v) = line.split_once('\t').unwrap();
+        assert_eq!(index.get(k.as_bytes()).unwrap(), Some(v.as_bytes()), "{k}");
+        n += 1;
+    }
+    assert_eq!(index.len(), n);
+    assert_eq!(index.get(b"U+110000").unwrap(), None);
+}
+
+/// The hex dump in SPEC.md §11 is exactly `xxd testdata/spec-example.zidx`.
+#[test]
+fn spec_hex_dump_is_the_golden_file() {
+    let spec = std::fs::read_to_string(testdata("../format-spec/SPEC.md")).unwrap();
+    let start = spec
+        .find("Its full hex dump")
+        .expect("section 11 of the spec");
+    let block = spec[start..]
+        .split("```")
+        .nth(1)
+        .expect("code block")
+        .trim();
+    let bytes = std::fs::read(testdata("spec-example.zidx")).unwrap();
+    assert_eq!(block, xxd(&bytes).trim());
+}
+
+fn xxd(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for (i, chunk) in bytes.chunks(16).enumerate() {
+        let mut hex = String::new();
+        for (j, b) in chunk.iter().enumerate() {
+            hex.push_str(&format!("{b:02x}"));
+            if j % 2 == 1 {
+                hex.push(' ');
+            }
+        }
+        let text: String = chunk
+            .iter()
+            .map(|&b| {
+                if (0x20..0x7f).contains(&b) {
+                    b as char
+                } else {
+                    '.'
+                }
+            })
+            .collect();
+        out.push_str(&format!("{:08x}: {hex:<40} {text}\n", i * 16));
+    }
+    out
+}
