@@ -101,11 +101,17 @@ impl Output {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".zidx-tmp")
-            .tempfile_in(&dir)
-            .map_err(io_err)?;
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".zidx-tmp");
+        // Temporary files are created private (0600); the published index
+        // should get the permissions of any new file, 0666 less the umask.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let temp = builder.tempfile_in(&dir).map_err(io_err)?;
         Ok(Output {
             temp,
             target: target.to_path_buf(),

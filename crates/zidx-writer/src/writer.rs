@@ -351,6 +351,13 @@ fn into_output(w: BufWriter<Output>) -> Result<Output, WriteError> {
     })
 }
 
+/// A record seen by [`Scanner`]: its offset, total length and key.
+struct Scanned<'a> {
+    offset: u64,
+    len: u64,
+    key: &'a [u8],
+}
+
 /// Reads record headers and keys of the records section front to back, in
 /// buffered chunks, skipping values.
 struct Scanner<'a> {
@@ -374,8 +381,8 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// The next record: (offset, total length, key).
-    fn next(&mut self) -> Result<Option<(u64, u64, &[u8])>, WriteError> {
+    /// The next record.
+    fn next(&mut self) -> Result<Option<Scanned<'_>>, WriteError> {
         if self.pos >= self.records_len {
             return Ok(None);
         }
@@ -386,7 +393,11 @@ impl<'a> Scanner<'a> {
         let total = (RECORD_HEADER_SIZE + key_len) as u64 + value_len;
         self.pos = at + total;
         let key = self.bytes(at + RECORD_HEADER_SIZE as u64, key_len)?;
-        Ok(Some((at, total, key)))
+        Ok(Some(Scanned {
+            offset: at,
+            len: total,
+            key,
+        }))
     }
 
     /// `len` bytes at records offset `at`; `len` is at most 65,535 bytes.
@@ -430,7 +441,7 @@ fn rehash(
     entries.clear();
     let mut dead = dead.iter().copied().peekable();
     let mut scan = Scanner::new(out, records_len);
-    while let Some((offset, _, key)) = scan.next()? {
+    while let Some(Scanned { offset, key, .. }) = scan.next()? {
         if dead.next_if_eq(&offset).is_some() {
             continue;
         }
@@ -513,7 +524,7 @@ fn record_ordinals(
     let mut result = [0u64; 2];
     let mut scan = Scanner::new(out, records_len);
     let mut n = 0u64;
-    while let Some((offset, _, _)) = scan.next()? {
+    while let Some(Scanned { offset, .. }) = scan.next()? {
         for (r, &o) in result.iter_mut().zip(&offsets) {
             if o == offset {
                 *r = n;
@@ -539,7 +550,7 @@ fn compact(
     {
         // First pass: the length of every record, in order (dropped ones too).
         let mut scan = Scanner::new(out, records_len);
-        while let Some((offset, len, _)) = scan.next()? {
+        while let Some(Scanned { offset, len, .. }) = scan.next()? {
             lengths.push((offset, len));
         }
     }

@@ -48,7 +48,9 @@ pub fn read_tsv<R: BufRead>(
 mod tests {
     use super::*;
 
-    fn parse(input: &[u8], escapes: bool) -> Result<Vec<(Vec<u8>, Vec<u8>, u64)>, WriteError> {
+    type Parsed = Vec<(Vec<u8>, Vec<u8>, u64)>;
+
+    fn parse(input: &[u8], escapes: bool) -> Result<Parsed, WriteError> {
         let mut out = Vec::new();
         read_tsv(input, "t.tsv", escapes, 1000, |k, v, l| {
             out.push((k.to_vec(), v.to_vec(), l));
