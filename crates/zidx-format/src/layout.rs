@@ -382,6 +382,14 @@ impl Layout {
                 end: hash_params.offset + hash_params.length,
                 len: file_len,
             })?;
+        // The parameters steer every lookup, so their checksum is checked at
+        // open (it costs 32 bytes) rather than left to verify.
+        check_sum(
+            "hash_params",
+            params_bytes,
+            hash_params.offset,
+            hash_params.checksum,
+        )?;
         let p_off = hash_params.offset;
         if params.hash_function.get() != HASH_FUNCTION_XXH3_64 {
             return Err(invalid(
@@ -465,6 +473,44 @@ impl Layout {
             let what = s.name();
             let body = slice_at(bytes, "section", s.offset, s.length)?;
             check_sum(&what, body, s.offset, s.checksum)?;
+        }
+        Ok(())
+    }
+}
+
+impl Layout {
+    /// Checks that every byte outside the header, the section table and the
+    /// sections (alignment padding) is zero, so that no byte of a valid file
+    /// escapes every checksum.
+    pub fn verify_gaps(&self, bytes: &[u8]) -> Result<(), FormatError> {
+        let table_end =
+            self.section_table_offset + self.sections.len() as u64 * SECTION_ENTRY_SIZE as u64;
+        let mut regions: Vec<(u64, u64)> = vec![
+            (0, HEADER_SIZE as u64),
+            (self.section_table_offset, table_end),
+        ];
+        regions.extend(
+            self.sections
+                .iter()
+                .map(|s| (s.offset, s.offset + s.length)),
+        );
+        regions.push((self.file_len, self.file_len));
+        regions.sort_unstable();
+        let mut covered_to = 0u64;
+        for (start, end) in regions {
+            if start > covered_to {
+                let gap = slice_at(bytes, "padding", covered_to, start - covered_to)?;
+                if let Some(pos) = gap.iter().position(|&b| b != 0) {
+                    let offset = covered_to + pos as u64;
+                    return Err(invalid(
+                        "padding byte outside any section",
+                        offset,
+                        gap[pos].into(),
+                        "0",
+                    ));
+                }
+            }
+            covered_to = covered_to.max(end);
         }
         Ok(())
     }

@@ -28,6 +28,7 @@ mod header;
 mod layout;
 mod record;
 mod section;
+pub mod table_layout;
 
 pub use error::FormatError;
 pub use hash_index::{

@@ -34,7 +34,6 @@
 
 mod error;
 pub mod input;
-mod layout_plan;
 mod options;
 mod output;
 mod writer;

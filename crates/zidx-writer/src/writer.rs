@@ -15,9 +15,9 @@ use zidx_format::{
 };
 
 use crate::error::WriteError;
-use crate::layout_plan::{emit_slots, max_displacement, slot_count_for, Entry};
 use crate::options::{OnDuplicate, Options};
 use crate::output::{Fault, Output};
+use zidx_format::table_layout::{emit_slots, max_displacement, slot_count_for, Entry};
 
 /// Where the writer puts things (SPEC.md §2.2): header, section table, hash
 /// parameters, then the records, then the slots.

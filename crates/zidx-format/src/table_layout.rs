@@ -1,4 +1,5 @@
-//! The hash table's layout: where each record's slot goes (SPEC.md §6.3).
+//! The canonical hash-table layout (SPEC.md §6.3): where each record's slot
+//! goes. Writers use it to build the table and verifiers to check it.
 //!
 //! With `home = (hash * H) >> 64`, homes are monotone in the hash, so sorting
 //! the records by `(hash, offset)` and placing each at
@@ -6,27 +7,32 @@
 //! which every cluster is ordered by home: the Robin Hood invariant, built
 //! without a single swap, in one pass after the sort.
 
-use zidx_format::{
+use crate::hash_index::{
     fingerprint, home_slot, Slot, LOAD_FACTOR_DEN, LOAD_FACTOR_NUM, MAX_DISPLACEMENT,
 };
 
 /// A record to place: its key's hash and its offset in the records section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct Entry {
-    pub(crate) hash: u64,
-    pub(crate) offset: u64,
+pub struct Entry {
+    /// The key's hash under the table's seed.
+    pub hash: u64,
+    /// The record's offset in the records section.
+    pub offset: u64,
 }
 
 /// Home slots for `records` records: `ceil(records * 8 / 7)`, load factor 7/8.
-pub(crate) fn slot_count_for(records: u64) -> u64 {
-    // records < 2^45 (each is >= 6 bytes of a < 2^48-byte section): no overflow.
-    (records * LOAD_FACTOR_NUM).div_ceil(LOAD_FACTOR_DEN)
+pub fn slot_count_for(records: u64) -> u64 {
+    // Real record counts are below 2^45 (each record is >= 6 bytes of a
+    // < 2^48-byte section), so saturation never happens for a valid file.
+    records
+        .saturating_mul(LOAD_FACTOR_NUM)
+        .div_ceil(LOAD_FACTOR_DEN)
 }
 
 /// The largest displacement of the layout of `sorted` (sorted by hash), or
 /// `Err((slot, displacement))` for the first record whose displacement
 /// exceeds what a slot can store.
-pub(crate) fn max_displacement(sorted: &[Entry], slot_count: u64) -> Result<u32, (u64, u64)> {
+pub fn max_displacement(sorted: &[Entry], slot_count: u64) -> Result<u32, (u64, u64)> {
     let mut next_free = 0u64;
     let mut max = 0u64;
     for e in sorted {
@@ -44,7 +50,7 @@ pub(crate) fn max_displacement(sorted: &[Entry], slot_count: u64) -> Result<u32,
 
 /// Emits every slot of the table for `sorted`, in order: exactly
 /// `slot_count + max_displacement` slots.
-pub(crate) fn emit_slots<E>(
+pub fn emit_slots<E>(
     sorted: &[Entry],
     slot_count: u64,
     max_displacement: u32,
