@@ -1,0 +1,700 @@
+//! `zidx get`, `inspect`, `verify` and `dump`, with and without `--no-mmap`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+const FRUIT: &str = "apple\tred\nbanana\tyellow\ncherry\tdark red\n";
+
+/// A directory holding `fruit.zidx` built from [`FRUIT`].
+fn fruit() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempdir();
+    let index = build_tsv(dir.path(), "fruit.zidx", FRUIT);
+    (dir, index)
+}
+
+/// Copies `index` to `dir/name` with `edit` applied to its bytes.
+fn damaged(index: &Path, name: &str, edit: impl FnOnce(&mut Vec<u8>)) -> PathBuf {
+    let mut bytes = std::fs::read(index).expect("read index");
+    edit(&mut bytes);
+    let path = index.with_file_name(name);
+    std::fs::write(&path, bytes).expect("write damaged index");
+    path
+}
+
+/// `(offset, length)` of section `name`, from `inspect --json`.
+fn section(index: &Path, name: &str) -> (u64, u64) {
+    let json = inspect_json(index);
+    let s = json["sections"]
+        .as_array()
+        .expect("sections array")
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no section {name} in {json}"));
+    (
+        s["offset"].as_u64().expect("offset"),
+        s["length"].as_u64().expect("length"),
+    )
+}
+
+// ---- get KEY... -------------------------------------------------------------
+
+#[test]
+fn get_prints_each_value_raw_with_newline_in_argument_order() {
+    let (_dir, index) = fruit();
+    zidx(args([
+        &"get", &index, &"cherry", &"apple", &"banana", &"apple",
+    ]))
+    .ok()
+    .stdout_is("dark red\nred\nyellow\nred\n");
+}
+
+#[test]
+fn get_does_not_escape_values() {
+    let dir = tempdir();
+    let index = build_tsv(dir.path(), "x.zidx", "k\ta\\tb\\nc\\\\d\\x01\n");
+    zidx(args([&"get", &index, &"k"]))
+        .ok()
+        .stdout_is(b"a\tb\nc\\d\x01\n");
+}
+
+#[test]
+fn get_missing_key_exits_1_and_still_prints_found_keys() {
+    let (_dir, index) = fruit();
+    let out = zidx(args([&"get", &index, &"apple", &"durian", &"cherry"]));
+    out.code(1)
+        .stdout_is("red\ndark red\n")
+        .stderr_has("key not found: durian");
+    assert!(!out.stderr.contains("apple") && !out.stderr.contains("cherry"));
+    assert_eq!(out.stderr.lines().count(), 1, "{:?}", out.stderr);
+}
+
+#[test]
+fn get_every_key_missing() {
+    let (_dir, index) = fruit();
+    let out = zidx(args([&"get", &index, &"x", &"y"]));
+    out.code(1)
+        .stdout_is("")
+        .stderr_has("key not found: x")
+        .stderr_has("key not found: y");
+}
+
+#[test]
+fn get_is_exact_and_case_sensitive() {
+    let (_dir, index) = fruit();
+    for key in ["Apple", "appl", "apple ", "", "apple\n"] {
+        zidx(args([&"get", &index, &key])).code(1).stdout_is("");
+    }
+}
+
+#[test]
+fn get_single_dash_with_other_keys_is_a_literal_key() {
+    let dir = tempdir();
+    let index = build_tsv(dir.path(), "x.zidx", "-\tdash\na\t1\n");
+    zidx(args([&"get", &index, &"a", &"-"]))
+        .ok()
+        .stdout_is("1\ndash\n");
+}
+
+#[test]
+fn get_without_keys_is_a_usage_error() {
+    let (_dir, index) = fruit();
+    zidx(args([&"get", &index]))
+        .code(2)
+        .stdout_is("")
+        .stderr_has("Usage:");
+}
+
+#[test]
+fn get_on_missing_index_exits_2() {
+    let dir = tempdir();
+    let missing = dir.path().join("nope.zidx");
+    zidx(args([&"get", &missing, &"k"]))
+        .code(2)
+        .stdout_is("")
+        .stderr_has(&missing.display().to_string());
+}
+
+// ---- get - ----------------------------------------------------------------
+
+#[test]
+fn get_stdin_prints_escaped_hits_and_counts_misses() {
+    let dir = tempdir();
+    let index = build_tsv(
+        dir.path(),
+        "x.zidx",
+        "apple\tred\ntab\\tkey\tline\\nvalue\n\\x00\\xff\tbinary\n\tempty key\n",
+    );
+    let queries = "apple\nnope\ntab\\tkey\n\\x00\\xFF\n\nmissing too\n";
+    zidx_stdin(args([&"get", &index, &"-"]), queries)
+        .code(1)
+        .stdout_is(
+            b"apple\tred\ntab\\tkey\tline\\nvalue\n\\x00\xff\tbinary\n\tempty key\n".as_slice(),
+        )
+        .stderr_has("zidx: 2 of 6 keys not found");
+}
+
+#[test]
+fn get_stdin_all_found_exits_0_silently() {
+    let (_dir, index) = fruit();
+    zidx_stdin(args([&"get", &index, &"-"]), "cherry\napple\n")
+        .ok()
+        .stdout_is("cherry\tdark red\napple\tred\n");
+}
+
+#[test]
+fn get_stdin_all_missing() {
+    let (_dir, index) = fruit();
+    zidx_stdin(args([&"get", &index, &"-"]), "x\ny\nz\n")
+        .code(1)
+        .stdout_is("")
+        .stderr_has("3 of 3 keys not found");
+}
+
+#[test]
+fn get_stdin_empty_input_exits_0() {
+    let (_dir, index) = fruit();
+    zidx_stdin(args([&"get", &index, &"-"]), "")
+        .ok()
+        .stdout_is("");
+}
+
+#[test]
+fn get_stdin_crlf_and_last_line_without_newline() {
+    let (_dir, index) = fruit();
+    zidx_stdin(args([&"get", &index, &"-"]), "apple\r\nbanana")
+        .ok()
+        .stdout_is("apple\tred\nbanana\tyellow\n");
+}
+
+#[test]
+fn get_stdin_no_escapes_takes_keys_literally() {
+    let dir = tempdir();
+    let index = build_tsv(dir.path(), "x.zidx", "a\\\\tb\t1\na\\tb\t2\n");
+    // Key bytes `a\tb` (backslash, t) and `a<TAB>b`.
+    zidx_stdin(args([&"get", &index, &"-", &"--no-escapes"]), "a\\tb\n")
+        .ok()
+        .stdout_is("a\\\\tb\t1\n");
+    zidx_stdin(args([&"get", &index, &"-"]), "a\\tb\n")
+        .ok()
+        .stdout_is("a\\tb\t2\n");
+    // A bad escape is just a key with --no-escapes.
+    zidx_stdin(args([&"get", &index, &"--no-escapes", &"-"]), "\\q\n")
+        .code(1)
+        .stderr_has("1 of 1 keys not found");
+}
+
+#[test]
+fn get_stdin_bad_escape_exits_2_with_line_number() {
+    let (_dir, index) = fruit();
+    for (input, line, problem) in [
+        ("apple\nbanana\n\\q\n", 3, "invalid escape \\q"),
+        (
+            "\\x4\n",
+            1,
+            "invalid escape: \\x needs exactly two hex digits",
+        ),
+        ("apple\r\nab\\\r\n", 2, "backslash at end of field"),
+    ] {
+        zidx_stdin(args([&"get", &index, &"-"]), input)
+            .code(2)
+            .stderr_has(&format!("zidx: error: <stdin>:{line}: in key: {problem}"));
+    }
+}
+
+// ---- inspect --------------------------------------------------------------
+
+#[test]
+fn inspect_text_report() {
+    let (_dir, index) = fruit();
+    let out = zidx(args([&"inspect", &index]));
+    out.ok();
+    let text = out.text();
+    let line = |prefix: &str| -> Vec<&str> {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(prefix))
+            .unwrap_or_else(|| panic!("no line starting {prefix:?} in:\n{text}"))
+            .split_whitespace()
+            .collect()
+    };
+    assert_eq!(line("format version"), ["format", "version", "1.0"]);
+    assert_eq!(line("records"), ["records", "3"]);
+    let file_len = std::fs::metadata(&index).unwrap().len().to_string();
+    assert_eq!(line("file length"), ["file", "length", &file_len, "bytes"]);
+    for name in ["hash_params", "records", "hash_slots"] {
+        let row = line(&format!("{} ", section_id(name)));
+        assert_eq!(row[1], name, "section row {row:?}");
+        assert_eq!(row[2], "required");
+    }
+    let lf = line("load factor");
+    let lf: f64 = lf[2].parse().expect("load factor is a number");
+    assert!(lf > 0.0 && lf <= 1.0, "load factor {lf}");
+}
+
+fn section_id(name: &str) -> u32 {
+    match name {
+        "records" => 1,
+        "hash_params" => 2,
+        "hash_slots" => 3,
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn inspect_json_report() {
+    let (_dir, index) = fruit();
+    let json = inspect_json(&index);
+    assert_eq!(json["version"], "1.0");
+    assert_eq!(json["records"], 3);
+    assert_eq!(
+        json["file_len"].as_u64(),
+        Some(std::fs::metadata(&index).unwrap().len())
+    );
+    let sections = json["sections"].as_array().expect("sections");
+    let mut names: Vec<&str> = sections
+        .iter()
+        .map(|s| s["name"].as_str().expect("name"))
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["hash_params", "hash_slots", "records"]);
+    for s in sections {
+        assert_eq!(s["required"], true);
+        assert_eq!(
+            s["id"].as_u64(),
+            Some(u64::from(section_id(s["name"].as_str().unwrap())))
+        );
+    }
+    let records = sections.iter().find(|s| s["name"] == "records").unwrap();
+    assert_eq!(records["item_count"], 3);
+    let lf = json["hash_index"]["load_factor"]
+        .as_f64()
+        .expect("hash_index.load_factor is a number");
+    assert!(lf > 0.0 && lf <= 1.0, "load factor {lf}");
+    let home = json["hash_index"]["home_slots"].as_f64().unwrap();
+    assert!(
+        (lf - 3.0 / home).abs() < 1e-9,
+        "load factor is records / home slots"
+    );
+}
+
+#[test]
+fn inspect_text_and_json_agree_with_no_mmap() {
+    let (_dir, index) = fruit();
+    let mapped = zidx(args([&"inspect", &index]));
+    mapped.ok();
+    zidx(args([&"--no-mmap", &"inspect", &index]))
+        .ok()
+        .stdout_is(&mapped.stdout);
+    let json = zidx(args([&"inspect", &"--json", &index]));
+    json.ok();
+    zidx(args([&"inspect", &index, &"--json", &"--no-mmap"]))
+        .ok()
+        .stdout_is(&json.stdout);
+}
+
+#[test]
+fn inspect_matches_the_spec_example() {
+    // format-spec/SPEC.md §8: the three fruit records give a 448-byte file
+    // with these checksums.
+    let (_dir, index) = fruit();
+    let json = inspect_json(&index);
+    assert_eq!(json["file_len"], 448);
+    assert_eq!(json["header_checksum"], "0x71020b6843e15ce4");
+    assert_eq!(json["section_table_checksum"], "0x59713110ec77292d");
+    let checksum = |name: &str| {
+        json["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()["checksum"]
+            .clone()
+    };
+    assert_eq!(checksum("hash_params"), "0xc2c15611a6a3b89b");
+    assert_eq!(checksum("records"), "0xdadc6e54f206c894");
+    assert_eq!(checksum("hash_slots"), "0xf6e706dc901fc8bf");
+    assert_eq!(json["hash_index"]["home_slots"], 4);
+    assert_eq!(json["hash_index"]["table_slots"], 5);
+}
+
+#[test]
+fn inspect_empty_index() {
+    let dir = tempdir();
+    let index = build_tsv(dir.path(), "x.zidx", "");
+    let json = inspect_json(&index);
+    assert_eq!(json["records"], 0);
+    assert_eq!(json["hash_index"]["load_factor"].as_f64(), Some(0.0));
+    let out = zidx(args([&"inspect", &index]));
+    out.ok();
+    assert!(
+        out.text()
+            .lines()
+            .any(|l| l.split_whitespace().eq(["records", "0"])),
+        "{}",
+        out.text()
+    );
+    assert!(out.text().contains("load factor      0.0000"));
+}
+
+#[test]
+fn inspect_bad_file_exits_2() {
+    let dir = tempdir();
+    let not_index = write_file(dir.path(), "x.txt", "hello\n".repeat(100));
+    zidx(args([&"inspect", &not_index]))
+        .code(2)
+        .stdout_is("")
+        .stderr_has("not a zidx file");
+    zidx(args([&"inspect", &"--json", &not_index]))
+        .code(2)
+        .stdout_is("");
+}
+
+// ---- verify ---------------------------------------------------------------
+
+#[test]
+fn verify_good_file() {
+    let (_dir, index) = fruit();
+    zidx(args([&"verify", &index])).ok().stdout_is("ok\n");
+    zidx(args([&"--no-mmap", &"verify", &index]))
+        .ok()
+        .stdout_is("ok\n");
+}
+
+#[test]
+fn verify_flipped_byte_in_records_names_section_and_offset() {
+    let (_dir, index) = fruit();
+    let (offset, length) = section(&index, "records");
+    for at in [offset, offset + 5, offset + length - 1] {
+        let bad = damaged(&index, "bad.zidx", |b| b[at as usize] ^= 0x01);
+        for no_mmap in [false, true] {
+            let mut argv = args([&"verify", &bad]);
+            if no_mmap {
+                argv.insert(0, "--no-mmap".into());
+            }
+            zidx(&argv)
+                .code(2)
+                .stdout_is("")
+                .stderr_has(&bad.display().to_string())
+                .stderr_has("checksum mismatch in records")
+                .stderr_has(&format!("bytes {offset}..{}", offset + length));
+        }
+    }
+}
+
+#[test]
+fn verify_flipped_byte_in_each_region_names_it() {
+    let (_dir, index) = fruit();
+    let (slots, _) = section(&index, "hash_slots");
+    let (params, _) = section(&index, "hash_params");
+    for (at, name) in [
+        (20u64, "header"),
+        (130, "section table"),
+        (params + 1, "hash_params"),
+        (slots + 2, "hash_slots"),
+    ] {
+        let bad = damaged(&index, "bad.zidx", |b| b[at as usize] ^= 0x40);
+        zidx(args([&"verify", &bad]))
+            .code(2)
+            .stdout_is("")
+            .stderr_has(&format!("checksum mismatch in {name}"));
+    }
+}
+
+#[test]
+fn verify_truncated_file() {
+    let (_dir, index) = fruit();
+    let len = std::fs::metadata(&index).unwrap().len() as usize;
+    for keep in [len - 1, len - 8, len / 2, 200, 128, 127, 8, 0] {
+        let bad = damaged(&index, "short.zidx", |b| b.truncate(keep));
+        for global in [None, Some("--no-mmap")] {
+            let mut argv = args([&"verify", &bad]);
+            argv.splice(0..0, global.map(Into::into));
+            let out = zidx(&argv);
+            out.code(2)
+                .stdout_is("")
+                .stderr_has(&bad.display().to_string());
+            assert!(
+                out.stderr.contains("truncated") || out.stderr.contains("file_len"),
+                "kept {keep} bytes: {}",
+                out.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn verify_file_with_bytes_appended() {
+    let (_dir, index) = fruit();
+    let bad = damaged(&index, "long.zidx", |b| b.extend_from_slice(&[0; 8]));
+    zidx(args([&"verify", &bad])).code(2).stderr_has("file_len");
+}
+
+#[test]
+fn verify_non_zidx_files() {
+    let dir = tempdir();
+    let long_text = write_file(dir.path(), "long.txt", "not an index\n".repeat(64));
+    let short_text = write_file(dir.path(), "short.txt", "hello\n");
+    let empty = write_file(dir.path(), "empty", "");
+    let tsv = write_file(dir.path(), "data.tsv", FRUIT);
+    for path in [&long_text, &short_text, &empty, &tsv] {
+        for global in [None, Some("--no-mmap")] {
+            let mut argv = args([&"verify", path]);
+            argv.splice(0..0, global.map(Into::into));
+            let out = zidx(&argv);
+            out.code(2).stdout_is("");
+            assert!(
+                out.stderr.contains("not a zidx file") || out.stderr.contains("truncated"),
+                "{}: {}",
+                path.display(),
+                out.stderr
+            );
+        }
+    }
+    zidx(args([&"verify", &long_text]))
+        .code(2)
+        .stderr_has("not a zidx file");
+    zidx(args([&"verify", &empty]))
+        .code(2)
+        .stderr_has("truncated");
+}
+
+#[test]
+fn verify_missing_file_and_directory() {
+    let dir = tempdir();
+    let missing = dir.path().join("missing.zidx");
+    zidx(args([&"verify", &missing]))
+        .code(2)
+        .stdout_is("")
+        .stderr_has(&missing.display().to_string());
+    zidx(args([&"verify", &dir.path()])).code(2).stdout_is("");
+}
+
+#[test]
+fn corrupt_records_make_dump_exit_2() {
+    let (_dir, index) = fruit();
+    let (offset, _) = section(&index, "records");
+    // The first record's key length becomes huge: it runs past the section.
+    let bad = damaged(&index, "bad.zidx", |b| b[offset as usize + 1] = 0xff);
+    zidx(args([&"dump", &bad]))
+        .code(2)
+        .stderr_has("corrupt record");
+    zidx(args([&"verify", &bad])).code(2).stderr_has("records");
+}
+
+// ---- dump -----------------------------------------------------------------
+
+#[test]
+fn dump_prints_escaped_tsv_in_insertion_order() {
+    let dir = tempdir();
+    let input = "zebra\tstripes\n\
+        b\\\\s\tback\\\\slash\n\
+        t\\tab\tv\\talue\n\
+        l\\nf\tv\\nv\n\
+        c\\rr\tv\\rv\n\
+        \\x00\\x1b\\x7f\tctl\\x01\\x1f\n\
+        \\x41\\x7e\\x20\t\\xe2\\x82\\xac\\xff\n\
+        \tempty key\n\
+        empty value\t\n\
+        apple\tlast\n";
+    let index = build_tsv(dir.path(), "x.zidx", input);
+    let expected: &[u8] = b"zebra\tstripes\n\
+        b\\\\s\tback\\\\slash\n\
+        t\\tab\tv\\talue\n\
+        l\\nf\tv\\nv\n\
+        c\\rr\tv\\rv\n\
+        \\x00\\x1b\\x7f\tctl\\x01\\x1f\n\
+        A~ \t\xe2\x82\xac\xff\n\
+        \tempty key\n\
+        empty value\t\n\
+        apple\tlast\n";
+    zidx(args([&"dump", &index])).ok().stdout_is(expected);
+    zidx(args([&"--no-mmap", &"dump", &index]))
+        .ok()
+        .stdout_is(expected);
+    zidx(args([&"dump", &"--no-mmap", &index]))
+        .ok()
+        .stdout_is(expected);
+}
+
+/// `zidx dump` of an index built from `input` with `options`, fed back into
+/// `zidx build -` with default options, must give the same file.
+#[track_caller]
+fn assert_dump_round_trips(input: &[u8], options: &[&str]) {
+    let dir = tempdir();
+    let first = dir.path().join("first.zidx");
+    std::fs::write(&first, build_bytes(input, options)).unwrap();
+    let dumped = dump(&first);
+    let second = dir.path().join("second.zidx");
+    zidx_stdin(args([&"build", &"-", &"-o", &second]), &dumped).ok();
+    let a = std::fs::read(&first).unwrap();
+    let b = std::fs::read(&second).unwrap();
+    assert!(
+        a == b,
+        "dump | build is not identical (options {options:?}, {} vs {} bytes)",
+        a.len(),
+        b.len()
+    );
+    // And the dump of the rebuilt file is the same text.
+    assert_eq!(dump(&second), dumped);
+}
+
+#[test]
+fn dump_then_build_is_byte_identical() {
+    assert_dump_round_trips(FRUIT.as_bytes(), &[]);
+    assert_dump_round_trips(b"", &[]);
+    assert_dump_round_trips(
+        b"k\\\\\\t\\n\\r\\x00\\xff\tv\\\\\\t\\n\\r\\x00\\xff\n\tempty\nempty\t\n\\x7f\\x80\t\\x1b\n",
+        &[],
+    );
+    assert_dump_round_trips(b"a\t1\r\nb\tx\ty\r\nc\t3", &[]);
+}
+
+#[test]
+fn dump_then_build_is_identical_for_other_formats_and_policies() {
+    assert_dump_round_trips(
+        b"id,name,note\n1,Ann,\"a, b\"\n2,\"Bo \"\"B\"\"\",\"x\ny\"\n",
+        &["--format", "csv", "--key", "name"],
+    );
+    assert_dump_round_trips(
+        b"{\"key\":\"a\",\"v\":\"tab\\there\"}\n\n{\"key\":2}\n",
+        &["--format", "jsonl"],
+    );
+    assert_dump_round_trips(b"a\t1\nb\t2\na\t3\n", &["--on-duplicate", "first"]);
+    assert_dump_round_trips(b"a\t1\nb\t2\na\t3\n", &["--on-duplicate", "last"]);
+    // dump escapes losslessly, so even --no-escapes builds round-trip.
+    assert_dump_round_trips(b"a\\tb\tc\\\nx\\x00\t\\\\\n", &["--no-escapes"]);
+}
+
+#[test]
+fn dump_then_build_is_identical_for_many_records() {
+    // Enough records for a real hash table with collisions and
+    // displacements, with keys and values of every byte.
+    let mut input = Vec::new();
+    for i in 0u32..5000 {
+        let b = (i % 256) as u8;
+        input.extend_from_slice(
+            format!("key{i}\\x{b:02x}\tvalue {i} \\x{:02x}", 255 - b).as_bytes(),
+        );
+        input.extend_from_slice(if i % 3 == 0 { b"\r\n" } else { b"\n" });
+    }
+    assert_dump_round_trips(&input, &[]);
+    let dir = tempdir();
+    let index = dir.path().join("x.zidx");
+    std::fs::write(&index, build_bytes(&input, &[])).unwrap();
+    assert_eq!(inspect_json(&index)["records"], 5000);
+    zidx(args([&"verify", &index])).ok().stdout_is("ok\n");
+    // 0x87 and 0xff are not control bytes: printed as they are.
+    zidx_stdin(
+        args([&"get", &index, &"-"]),
+        "key4999\\x87\nkey0\\x00\nkey5000\n",
+    )
+    .code(1)
+    .stdout_is(b"key4999\x87\tvalue 4999 x\nkey0\\x00\tvalue 0 \xff\n")
+    .stderr_has("1 of 3 keys not found");
+}
+
+#[test]
+fn dump_then_build_is_identical_for_unicode_data() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/unicode-data.tsv");
+    let Ok(input) = std::fs::read(&path) else {
+        eprintln!("skipped: {} is not there", path.display());
+        return;
+    };
+    assert_dump_round_trips(&input, &[]);
+    // Plain text without escapes dumps as itself.
+    let dir = tempdir();
+    let index = dir.path().join("u.zidx");
+    zidx(args([&"build", &path, &"-o", &index])).ok();
+    assert!(dump(&index) == input, "dump differs from the source TSV");
+}
+
+#[test]
+fn two_builds_of_the_same_input_are_identical() {
+    let dir = tempdir();
+    let dir = dir.path();
+    let input = write_file(dir, "in.tsv", "b\t2\na\t1\n\\x00\tnul\nc\t3\n");
+    let one = dir.join("one.zidx");
+    let two = dir.join("two.zidx");
+    zidx(args([&"build", &input, &"-o", &one])).ok();
+    zidx(args([&"build", &input, &"-o", &two])).ok();
+    assert!(std::fs::read(&one).unwrap() == std::fs::read(&two).unwrap());
+    // Rebuilding over the first file gives the same bytes again.
+    let before = std::fs::read(&one).unwrap();
+    zidx(args([&"build", &input, &"-o", &one])).ok();
+    assert!(std::fs::read(&one).unwrap() == before);
+}
+
+#[test]
+fn dump_of_missing_or_bad_file_exits_2() {
+    let dir = tempdir();
+    let missing = dir.path().join("missing.zidx");
+    zidx(args([&"dump", &missing])).code(2).stdout_is("");
+    let text = write_file(dir.path(), "t.txt", "x".repeat(500));
+    zidx(args([&"dump", &text]))
+        .code(2)
+        .stdout_is("")
+        .stderr_has("not a zidx file");
+}
+
+// ---- --no-mmap ------------------------------------------------------------
+
+#[test]
+fn no_mmap_gives_the_same_answers() {
+    let (_dir, index) = fruit();
+    for global in [["--no-mmap"].as_slice(), &[]] {
+        let with = |rest: &[&dyn AsRef<std::ffi::OsStr>]| {
+            let mut v: Vec<std::ffi::OsString> = global.iter().map(Into::into).collect();
+            v.extend(rest.iter().map(|a| a.as_ref().to_os_string()));
+            v
+        };
+        zidx(with(&[&"get", &index, &"banana", &"apple"]))
+            .ok()
+            .stdout_is("yellow\nred\n");
+        zidx(with(&[&"get", &index, &"nope"]))
+            .code(1)
+            .stderr_has("key not found: nope");
+        zidx_stdin(with(&[&"get", &index, &"-"]), "cherry\nnope\n")
+            .code(1)
+            .stdout_is("cherry\tdark red\n")
+            .stderr_has("1 of 2 keys not found");
+        zidx(with(&[&"verify", &index])).ok().stdout_is("ok\n");
+        zidx(with(&[&"dump", &index])).ok().stdout_is(FRUIT);
+    }
+}
+
+#[test]
+fn no_mmap_is_global_and_goes_anywhere() {
+    let (_dir, index) = fruit();
+    zidx(args([&"get", &"--no-mmap", &index, &"apple"]))
+        .ok()
+        .stdout_is("red\n");
+    zidx(args([&"get", &index, &"apple", &"--no-mmap"]))
+        .ok()
+        .stdout_is("red\n");
+    zidx(args([&"verify", &index, &"--no-mmap"]))
+        .ok()
+        .stdout_is("ok\n");
+    zidx(args([&"dump", &index, &"--no-mmap"]))
+        .ok()
+        .stdout_is(FRUIT);
+}
+
+#[test]
+fn no_mmap_reports_corruption_too() {
+    let (_dir, index) = fruit();
+    let (offset, _) = section(&index, "records");
+    let bad = damaged(&index, "bad.zidx", |b| b[offset as usize + 7] ^= 0x20);
+    zidx(args([&"--no-mmap", &"verify", &bad]))
+        .code(2)
+        .stderr_has("checksum mismatch in records");
+    let short = damaged(&index, "short.zidx", |b| b.truncate(100));
+    for cmd in ["get", "dump", "verify", "inspect"] {
+        let mut argv = args([&"--no-mmap", &cmd, &short]);
+        if cmd == "get" {
+            argv.push("apple".into());
+        }
+        zidx(&argv).code(2).stdout_is("").stderr_has("truncated");
+    }
+}
