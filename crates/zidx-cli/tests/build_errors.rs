@@ -313,7 +313,7 @@ fn csv_wrong_field_count_after_multiline_field() {
 /// CRLF line endings every CSV record after the header is reported one line
 /// early; here `:2:` instead of `:3:`.
 #[test]
-#[ignore = "CLI bug: CSV line numbers are one too small with CRLF line endings"]
+
 fn csv_wrong_field_count_with_crlf() {
     check(Bad {
         input: b"id,name\r\n1,Ann\r\n2\r\n",
@@ -337,7 +337,7 @@ fn csv_wrong_field_count_with_crlf_fails_cleanly() {
 /// Same bug as above, for a duplicate key: both line numbers are one too
 /// small (today: `:4: duplicate key "1": first on line 1`).
 #[test]
-#[ignore = "CLI bug: CSV line numbers are one too small with CRLF line endings"]
+
 fn csv_duplicate_key_with_crlf() {
     check(Bad {
         input: b"id,name\r\n1,Ann\r\n2,Bo\r\n3,Cy\r\n1,Di\r\n",
@@ -589,7 +589,7 @@ fn csv_header_longer_than_max_line() {
 /// length check fails inside the CSV reader's I/O, whose errors carry no
 /// position.
 #[test]
-#[ignore = "CLI bug: CSV --max-line errors always name line 1"]
+
 fn csv_row_longer_than_max_line() {
     check(Bad {
         input: b"k,v\na,1\nb,2\nc,0123456789abcdef\n",
@@ -722,7 +722,7 @@ fn duplicate_long_key_is_cut_in_the_message() {
 /// collide (both become "1.2345678901234568e+22") and the build fails with a
 /// duplicate key that is not in the input.
 #[test]
-#[ignore = "CLI bug: JSONL number keys are rounded through f64"]
+
 fn jsonl_distinct_big_integer_keys_are_distinct() {
     let dir = tempdir();
     let out = dir.path().join("x.zidx");

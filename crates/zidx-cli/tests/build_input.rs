@@ -472,7 +472,7 @@ fn jsonl_number_and_bool_keys() {
 /// (jsonl.rs: "the JSON text of a number"), but is `1.5`; `1e3` gives
 /// `1000.0` and `1.0` and `1e0` are the same key `1.0`.
 #[test]
-#[ignore = "CLI bug: JSONL number keys are re-rendered, not the JSON text"]
+
 fn jsonl_float_keys_are_their_json_text() {
     let input = "{\"key\":1.50}\n{\"key\":1e3}\n{\"key\":1.0}\n{\"key\":1e0}\n";
     assert_eq!(

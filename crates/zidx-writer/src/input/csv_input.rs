@@ -1,4 +1,7 @@
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::{self, BufRead, Read};
+use std::rc::Rc;
 
 use super::bad;
 use crate::error::WriteError;
@@ -17,8 +20,12 @@ pub fn read_csv<R: BufRead>(
     max_line: usize,
     mut sink: impl FnMut(&[u8], &[u8], u64) -> Result<(), WriteError>,
 ) -> Result<u64, WriteError> {
+    // Line numbers are counted here rather than taken from the csv crate,
+    // whose counts are off by one after CRLF line endings.
+    let lines = Rc::new(RefCell::new(Newlines::default()));
     let limited = LineLimit {
         inner: input,
+        lines: Rc::clone(&lines),
         since_newline: 0,
         max_line,
     };
@@ -26,8 +33,11 @@ pub fn read_csv<R: BufRead>(
         .has_headers(true)
         .from_reader(limited);
     let csv_err = |e: csv::Error| {
-        let line = e.position().map_or(0, |p| p.line());
-        let line = if line == 0 { 1 } else { line };
+        let mut lines = lines.borrow_mut();
+        if let Some(line) = lines.too_long {
+            return bad(name, line, format!("line longer than {max_line} bytes"));
+        }
+        let line = e.position().map_or(1, |p| lines.line_of(p.byte()));
         let msg = match e.kind() {
             csv::ErrorKind::UnequalLengths {
                 expected_len, len, ..
@@ -67,7 +77,9 @@ pub fn read_csv<R: BufRead>(
     let mut value = Vec::new();
     let mut count = 0u64;
     while reader.read_byte_record(&mut record).map_err(csv_err)? {
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record
+            .position()
+            .map_or(0, |p| lines.borrow_mut().line_of(p.byte()));
         value.clear();
         let mut first = true;
         for (i, field) in record.iter().enumerate() {
@@ -84,6 +96,34 @@ pub fn read_csv<R: BufRead>(
         count += 1;
     }
     Ok(count)
+}
+
+/// Newlines read but not yet passed by the parser, to turn a record's byte
+/// offset into a line number. Holds at most the parser's read-ahead.
+#[derive(Debug, Default)]
+struct Newlines {
+    /// Absolute offsets of newlines not yet passed.
+    ahead: VecDeque<u64>,
+    /// Newlines already passed.
+    passed: u64,
+    /// Bytes read so far.
+    read: u64,
+    /// Set when a line was too long: its number.
+    too_long: Option<u64>,
+}
+
+impl Newlines {
+    /// The 1-based line of a record starting at byte `offset`; offsets must
+    /// not decrease. A record never starts with a newline, so an offset on
+    /// one (the csv crate reports the LF of a CRLF as the next record's
+    /// start) belongs to the line after it.
+    fn line_of(&mut self, offset: u64) -> u64 {
+        while self.ahead.front().is_some_and(|&nl| nl <= offset) {
+            self.ahead.pop_front();
+            self.passed += 1;
+        }
+        self.passed + 1
+    }
 }
 
 fn encode_field(field: &[u8], out: &mut Vec<u8>) {
@@ -104,10 +144,11 @@ fn encode_field(field: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-/// Fails the read when a physical line grows past `max_line` bytes, so the
-/// CSV parser never buffers more than that.
+/// Records newlines for [`Newlines`] and fails the read when a physical
+/// line grows past `max_line` bytes, so the parser never buffers more.
 struct LineLimit<R> {
     inner: R,
+    lines: Rc<RefCell<Newlines>>,
     since_newline: usize,
     max_line: usize,
 }
@@ -115,18 +156,24 @@ struct LineLimit<R> {
 impl<R: Read> Read for LineLimit<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
+        let mut lines = self.lines.borrow_mut();
         for &b in buf.get(..n).unwrap_or_default() {
             if b == b'\n' {
+                let at = lines.read;
+                lines.ahead.push_back(at);
                 self.since_newline = 0;
             } else {
                 self.since_newline += 1;
                 if self.since_newline > self.max_line {
+                    let line = lines.passed + lines.ahead.len() as u64 + 1;
+                    lines.too_long = Some(line);
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidData,
                         format!("line longer than {} bytes", self.max_line),
                     ));
                 }
             }
+            lines.read += 1;
         }
         Ok(n)
     }

@@ -1,4 +1,7 @@
+use std::collections::HashMap;
 use std::io::BufRead;
+
+use serde_json::value::RawValue;
 
 use super::{bad, read_line, trim_eol};
 use crate::error::WriteError;
@@ -17,7 +20,6 @@ pub fn read_jsonl<R: BufRead>(
     let mut buf = Vec::new();
     let mut line = 0u64;
     let mut count = 0u64;
-    let mut key_buf = String::new();
     loop {
         line += 1;
         if !read_line(&mut input, &mut buf, max_line, name, line)? {
@@ -27,25 +29,27 @@ pub fn read_jsonl<R: BufRead>(
         if text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let value: serde_json::Value = serde_json::from_slice(text)
+        let key_buf: String;
+        let raw: &RawValue = serde_json::from_slice(text)
             .map_err(|e| bad(name, line, format!("invalid JSON: {e}")))?;
-        let obj = value
-            .as_object()
-            .ok_or_else(|| bad(name, line, "expected a JSON object"))?;
+        if !raw.get().starts_with('{') {
+            return Err(bad(name, line, "expected a JSON object"));
+        }
+        let obj: HashMap<String, &RawValue> = serde_json::from_str(raw.get())
+            .map_err(|e| bad(name, line, format!("invalid JSON: {e}")))?;
         let field = obj
             .get(key)
-            .ok_or_else(|| bad(name, line, format!("object has no field {key:?}")))?;
-        key_buf.clear();
-        let k: &str = match field {
-            serde_json::Value::String(s) => s,
-            serde_json::Value::Number(n) => {
-                key_buf.push_str(&n.to_string());
+            .ok_or_else(|| bad(name, line, format!("object has no field {key:?}")))?
+            .get();
+        // A string key is its decoded text; a number or boolean key is its
+        // JSON text exactly as written (`1.50` stays `1.50`).
+        let k: &str = match field.as_bytes().first() {
+            Some(b'"') => {
+                key_buf = serde_json::from_str(field)
+                    .map_err(|e| bad(name, line, format!("invalid JSON: {e}")))?;
                 &key_buf
             }
-            serde_json::Value::Bool(b) => {
-                key_buf.push_str(if *b { "true" } else { "false" });
-                &key_buf
-            }
+            Some(b'-' | b'0'..=b'9' | b't' | b'f') => field,
             _ => {
                 return Err(bad(
                     name,

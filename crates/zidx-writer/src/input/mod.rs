@@ -99,8 +99,11 @@ pub(crate) fn read_line<R: BufRead>(
     Ok(true)
 }
 
-/// `line` without its line ending (LF or CRLF).
+/// `line` without its line ending (LF or CRLF). A CR without LF (possible
+/// only on a last line) is data.
 pub(crate) fn trim_eol(line: &[u8]) -> &[u8] {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    line.strip_suffix(b"\r").unwrap_or(line)
+    match line.strip_suffix(b"\n") {
+        Some(line) => line.strip_suffix(b"\r").unwrap_or(line),
+        None => line,
+    }
 }
