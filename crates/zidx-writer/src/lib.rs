@@ -40,4 +40,6 @@ mod writer;
 
 pub use error::WriteError;
 pub use options::{OnDuplicate, Options};
+#[doc(hidden)]
+pub use output::{Fault, Op};
 pub use writer::{Summary, Writer};

@@ -556,6 +556,16 @@ fn compact(
     }
     let mut hasher = Xxh3::new();
     let mut buf = vec![0u8; BUFFER];
+    // Records before the first dropped one stay where they are: hash them in
+    // large reads instead of record by record.
+    let unmoved = dead.first().copied().unwrap_or(records_len);
+    let mut done = 0u64;
+    while done < unmoved {
+        let n = (unmoved - done).min(buf.len() as u64) as usize;
+        out.read_at(RECORDS_OFFSET + done, &mut buf[..n])?;
+        hasher.update(&buf[..n]);
+        done += n as u64;
+    }
     let mut write_pos = 0u64;
     let mut dead_iter = dead.iter().peekable();
     let mut live = entries.iter_mut();
@@ -565,6 +575,10 @@ fn compact(
         }
         if let Some(e) = live.next() {
             e.offset = write_pos;
+        }
+        if offset < unmoved {
+            write_pos += len;
+            continue;
         }
         // Copy front to back: the destination is never after the source.
         let mut done = 0u64;
