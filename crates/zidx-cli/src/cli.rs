@@ -34,6 +34,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Print every record as escaped TSV, in stored order
     Dump(DumpArgs),
+    /// Measure lookups on this index, on this machine: warm ns and cold pages
+    Bench(BenchArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -139,4 +141,30 @@ when a.zidx was built with default options.\n\nExamples:\n  zidx dump words.zidx
 pub struct DumpArgs {
     /// The index
     pub index: PathBuf,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Warm: median ns per lookup over --passes passes in random order, hits and misses\n\
+separately, one by one (get) and batched (get_many). Keys are a uniform sample of the index\n\
+and as many random absent keys, or the escaped keys of --keys FILE (one per line).\n\
+Cold (Linux, not with --no-mmap): evicts the file from the page cache, looks up --cold keys,\n\
+and reports microseconds and pages of the file brought in per lookup.\n\n\
+Examples:\n  zidx bench words.zidx\n  zidx bench words.zidx --keys queries.txt --cold 0"
+)]
+pub struct BenchArgs {
+    /// The index
+    pub index: PathBuf,
+    /// Escaped keys to look up, one per line, instead of a sample of the index
+    #[arg(long)]
+    pub keys: Option<PathBuf>,
+    /// Keys sampled from the index
+    #[arg(long, default_value_t = 100_000)]
+    pub samples: usize,
+    /// Timed passes over the keys (the median is reported)
+    #[arg(long, default_value_t = 5)]
+    pub passes: usize,
+    /// Keys looked up cold; 0 skips the cold measurement
+    #[arg(long, default_value_t = 1000)]
+    pub cold: usize,
 }

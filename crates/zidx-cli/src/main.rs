@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => commands::inspect::run(args, cli.no_mmap),
         Command::Verify(args) => commands::verify::run(args, cli.no_mmap),
         Command::Dump(args) => commands::dump::run(args, cli.no_mmap),
+        Command::Bench(args) => commands::bench::run(args, cli.no_mmap),
     };
     match result {
         Ok(code) => code,

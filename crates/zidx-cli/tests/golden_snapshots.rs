@@ -51,3 +51,39 @@ fn dump_golden_files() {
     let source = std::fs::read_to_string(testdata("unicode-data.tsv")).unwrap();
     assert!(zidx(&["dump", &path("unicode-data.zidx")]) == source);
 }
+
+#[test]
+fn bench_measures_a_golden_file() {
+    let out = zidx(&[
+        "bench",
+        &path("unicode-data.zidx"),
+        "--samples",
+        "500",
+        "--passes",
+        "1",
+        "--cold",
+        "20",
+    ]);
+    assert!(out.contains("keys       500 present, 500 absent"), "{out}");
+    for needle in ["warm", "  hit   get", "  miss  get", "get_many"] {
+        assert!(out.contains(needle), "missing {needle:?} in {out}");
+    }
+    if cfg!(target_os = "linux") {
+        assert!(out.contains("pages per lookup"), "{out}");
+    }
+    // Keys from a file: one present, one absent.
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys.txt");
+    std::fs::write(&keys, "U+0041\nnot-a-key\n").unwrap();
+    let out = zidx(&[
+        "bench",
+        &path("unicode-data.zidx"),
+        "--keys",
+        keys.to_str().unwrap(),
+        "--passes",
+        "1",
+        "--cold",
+        "0",
+    ]);
+    assert!(out.contains("keys       1 present, 1 absent\n"), "{out}");
+}

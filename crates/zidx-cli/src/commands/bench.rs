@@ -1,0 +1,233 @@
+//! `zidx bench`: how fast is this index on this machine?
+//!
+//! Warm: median ns per lookup over several passes in random order, hits and
+//! misses separately, one by one and batched. Cold (Linux, mapped): evict
+//! the file from the page cache, look up keys, and count the pages of the
+//! file the lookups brought into the mapping (the mapping's Rss in
+//! /proc/self/smaps; with MADV_RANDOM each fault maps exactly the page it
+//! needs, so this counts pages read).
+
+use std::io::{BufRead, BufReader};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use zidx::Index;
+use zidx_writer::input::escape::unescape_into;
+
+use crate::cli::BenchArgs;
+use crate::commands::open_index;
+use crate::failure::{Failure, Outcome};
+
+/// xorshift64*: a fixed-seed generator, so runs pick the same keys.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        ((u128::from(self.next()) * n as u128) >> 64) as usize
+    }
+
+    fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            v.swap(i, self.below(i + 1));
+        }
+    }
+}
+
+pub fn run(args: BenchArgs, no_mmap: bool) -> Outcome {
+    let path = args.index.display().to_string();
+    let corrupt = |e: zidx::Error| Failure::bad(format!("{path}: {e}"));
+    let index = open_index(&args.index, no_mmap)?;
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+
+    // Keys: from a file, or a uniform sample of the index (reservoir).
+    let mut hits: Vec<Vec<u8>> = Vec::new();
+    let mut misses: Vec<Vec<u8>> = Vec::new();
+    if let Some(file) = &args.keys {
+        let reader = BufReader::new(
+            std::fs::File::open(file)
+                .map_err(|e| Failure::bad(format!("{}: {e}", file.display())))?,
+        );
+        for (n, line) in reader.split(b'\n').enumerate() {
+            let line = line.map_err(|e| Failure::bad(format!("{}: {e}", file.display())))?;
+            let line = line.strip_suffix(b"\r").unwrap_or(&line);
+            let mut key = Vec::new();
+            unescape_into(line, &mut key)
+                .map_err(|e| Failure::bad(format!("{}:{}: {e}", file.display(), n + 1)))?;
+            match index.get(&key).map_err(corrupt)? {
+                Some(_) => hits.push(key),
+                None => misses.push(key),
+            }
+        }
+    } else {
+        for (seen, record) in index.iter().enumerate() {
+            let (key, _) = record.map_err(corrupt)?;
+            if hits.len() < args.samples {
+                hits.push(key.to_vec());
+            } else {
+                let slot = rng.below(seen + 1);
+                if slot < args.samples {
+                    hits[slot] = key.to_vec();
+                }
+            }
+        }
+        // Misses: random keys with the lengths of the sampled ones.
+        while misses.len() < hits.len() {
+            let len = hits[misses.len()].len().max(1);
+            let key: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            if index.get(&key).map_err(corrupt)?.is_none() {
+                misses.push(key);
+            }
+        }
+    }
+    println!(
+        "index      {path} ({} records, {} bytes, {})",
+        index.len(),
+        index.as_bytes().len(),
+        if no_mmap {
+            "read into memory"
+        } else {
+            "memory-mapped"
+        }
+    );
+    println!(
+        "keys       {} present, {} absent{}",
+        hits.len(),
+        misses.len(),
+        if args.keys.is_some() {
+            ""
+        } else {
+            " (sampled / random)"
+        }
+    );
+
+    println!(
+        "warm       median of {} passes, random order, one thread",
+        args.passes
+    );
+    for (label, keys) in [("hit", &mut hits), ("miss", &mut misses)] {
+        if keys.is_empty() {
+            continue;
+        }
+        rng.shuffle(keys);
+        let one = median_ns(args.passes, keys.len(), || {
+            for k in keys.iter() {
+                std::hint::black_box(index.get(k).ok());
+            }
+        });
+        let mut out = Vec::with_capacity(keys.len());
+        let batch = median_ns(args.passes, keys.len(), || {
+            std::hint::black_box(index.get_many(keys, &mut out).ok());
+        });
+        println!(
+            "  {label:<5} get {one:>8.1} ns ({:>10.0}/s)   get_many {batch:>8.1} ns ({:>10.0}/s, {:.2}x)",
+            1e9 / one,
+            1e9 / batch,
+            one / batch
+        );
+    }
+    if !no_mmap && args.cold > 0 {
+        // The warm mapping pins the file's pages: unmap it so they can be evicted.
+        drop(index);
+        cold(&args, &hits, &misses)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `pass` once to warm up, then `passes` times; the median ns per key.
+fn median_ns(passes: usize, keys: usize, mut pass: impl FnMut()) -> f64 {
+    pass();
+    let mut times: Vec<f64> = (0..passes.max(1))
+        .map(|_| {
+            let start = Instant::now();
+            pass();
+            start.elapsed().as_nanos() as f64 / keys.max(1) as f64
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+#[cfg(target_os = "linux")]
+fn cold(args: &BenchArgs, hits: &[Vec<u8>], misses: &[Vec<u8>]) -> Result<(), Failure> {
+    let path = &args.index;
+    println!("cold       after evicting the file from the page cache (MADV_RANDOM)");
+    for (label, keys) in [("hit", hits), ("miss", misses)] {
+        let keys = &keys[..keys.len().min(args.cold)];
+        if keys.is_empty() {
+            continue;
+        }
+        evict(path)?;
+        let index = Index::open(path).map_err(Failure::bad)?;
+        let before = mapped_pages(&index);
+        let start = Instant::now();
+        for k in keys {
+            std::hint::black_box(index.get(k).ok());
+        }
+        let elapsed = start.elapsed().as_nanos() as f64 / keys.len() as f64;
+        match (before, mapped_pages(&index)) {
+            (Some(before), Some(after)) => println!(
+                "  {label:<5} {:>8.1} us per lookup, {:.2} pages per lookup ({} lookups, {} pages after open)",
+                elapsed / 1000.0,
+                (after - before) as f64 / keys.len() as f64,
+                keys.len(),
+                before
+            ),
+            _ => println!("  {label:<5} {:>8.1} us per lookup (page counts unavailable)", elapsed / 1000.0),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn cold(_: &BenchArgs, _: &[Vec<u8>], _: &[Vec<u8>]) -> Result<(), Failure> {
+    println!("cold       not measured: needs Linux");
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn evict(path: &std::path::Path) -> Result<(), Failure> {
+    let file =
+        std::fs::File::open(path).map_err(|e| Failure::bad(format!("{}: {e}", path.display())))?;
+    rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::DontNeed)
+        .map_err(|e| Failure::bad(format!("{}: posix_fadvise: {e}", path.display())))
+}
+
+/// Pages of the index's mapping resident in this process, from
+/// /proc/self/smaps.
+#[cfg(target_os = "linux")]
+fn mapped_pages(index: &Index) -> Option<u64> {
+    let addr = index.as_bytes().as_ptr() as u64;
+    let smaps = std::fs::read_to_string("/proc/self/smaps").ok()?;
+    let mut inside = false;
+    for line in smaps.lines() {
+        if let Some((range, _)) = line.split_once(' ') {
+            if let Some((start, end)) = range.split_once('-') {
+                if let (Ok(start), Ok(end)) =
+                    (u64::from_str_radix(start, 16), u64::from_str_radix(end, 16))
+                {
+                    inside = (start..end).contains(&addr);
+                    continue;
+                }
+            }
+        }
+        if inside {
+            if let Some(kb) = line.strip_prefix("Rss:") {
+                return kb
+                    .trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .map(|kb| kb / 4);
+            }
+        }
+    }
+    None
+}
