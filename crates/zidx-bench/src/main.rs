@@ -1,1 +1,127 @@
-fn main() {}
+//! `zidx-bench`: builds zidx and its peers from the same data sets, measures
+//! them, and writes a markdown report and an SVG chart.
+//!
+//! ```text
+//! cargo run --release -p zidx-bench -- run [--quick] [--out DIR]
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod chart;
+mod datagen;
+mod machine;
+mod measure;
+mod mmap;
+mod report;
+mod run;
+mod systems;
+
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    about = "Benchmarks zidx against its peers and writes a report"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate the data sets, build every system, measure, write the report.
+    Run {
+        /// Small data sets (100k records) and fewer probes: well under a minute.
+        #[arg(long)]
+        quick: bool,
+        /// Directory for REPORT.md and lookups.svg.
+        #[arg(long, default_value = "target/zidx-bench-report")]
+        out: PathBuf,
+        /// Directory for data sets and builds (several GB for the full run).
+        /// Default: $TMPDIR/zidx-bench-data.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Keep the generated data sets (builds are always deleted).
+        #[arg(long)]
+        keep_data: bool,
+        /// Only these systems (comma-separated ids; zidx is always run):
+        /// hashmap, cdb, tinycdb, fst, odht, lmdb, sqlite.
+        #[arg(long, value_delimiter = ',')]
+        only: Option<Vec<String>>,
+        /// Sizes of the random data sets (comma-separated record counts).
+        /// Default: 1000000,10000000 (with --quick: 100000).
+        #[arg(long, value_delimiter = ',')]
+        records: Option<Vec<u64>>,
+        /// The real data set (KEY<TAB>VALUE lines). Default: the
+        /// repository's testdata/unicode-data.tsv.
+        #[arg(long)]
+        tsv: Option<PathBuf>,
+    },
+    /// Internal: build one system in this (child) process.
+    #[command(hide = true)]
+    BuildOne {
+        #[arg(long)]
+        system: String,
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        dir: PathBuf,
+    },
+}
+
+/// The command as the user typed it, as far as this process can tell:
+/// `cargo run` sets CARGO_PKG_NAME in the environment of what it runs.
+fn command_line() -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let exe = std::env::current_exe().unwrap_or_default();
+    if std::env::var_os("CARGO_PKG_NAME").is_some_and(|n| n == "zidx-bench") {
+        let release = if exe.components().any(|c| c.as_os_str() == "release") {
+            " --release"
+        } else {
+            ""
+        };
+        format!("cargo run{release} -p zidx-bench -- {}", args.join(" "))
+    } else {
+        format!("{} {}", exe.display(), args.join(" "))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run {
+            quick,
+            out,
+            data_dir,
+            keep_data,
+            only,
+            records,
+            tsv,
+        } => {
+            let tsv = tsv.unwrap_or_else(|| {
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/unicode-data.tsv")
+            });
+            run::run(run::RunOptions {
+                quick,
+                out,
+                data_dir: data_dir.unwrap_or_else(|| std::env::temp_dir().join("zidx-bench-data")),
+                keep_data,
+                only,
+                records,
+                tsv,
+                command: command_line(),
+            })
+            .map(|report| println!("{}", report.display()))
+        }
+        Command::BuildOne { system, data, dir } => measure::child_main(&system, &data, &dir),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("zidx-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,487 @@
+//! The markdown report.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use crate::datagen::Source;
+use crate::run::{DataSetResult, RunResult, SystemResult};
+use crate::systems;
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// A number with a sensible precision and thousands separators.
+pub fn num(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    if x.abs() >= 100.0 {
+        let s = format!("{:.0}", x.abs());
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        if x < 0.0 {
+            out.insert(0, '-');
+        }
+        out
+    } else if x.abs() >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// `x` and its ratio to zidx's figure.
+fn rel(x: Option<f64>, zidx: Option<f64>) -> String {
+    match (x, zidx) {
+        (Some(x), Some(z)) if z != 0.0 && x.is_finite() => {
+            let r = x / z;
+            // Two significant digits (at least one decimal below 10).
+            let r = if r.abs() >= 10.0 || r == 0.0 {
+                format!("{r:.0}")
+            } else {
+                let decimals = (1 - r.abs().log10().floor() as i32).max(1) as usize;
+                format!("{r:.decimals$}")
+            };
+            format!("{} ({r}×)", num(x))
+        }
+        (Some(x), _) => num(x),
+        (None, _) => "n/a".into(),
+    }
+}
+
+fn row(cells: &[String]) -> String {
+    format!("| {} |\n", cells.join(" | "))
+}
+
+fn header(cells: &[&str]) -> String {
+    let mut s = row(&cells.iter().map(|c| c.to_string()).collect::<Vec<_>>());
+    s += &row(&cells.iter().map(|_| "---".to_string()).collect::<Vec<_>>());
+    s
+}
+
+/// Per-record figures of a build: (peak B/record, overhead B/record).
+fn per_record(r: &SystemResult, d: &DataSetResult) -> (Option<f64>, Option<f64>) {
+    let n = d.data.header.records.max(1) as f64;
+    let payload = d.data.header.payload() as f64;
+    let b = r.build.as_ref();
+    (
+        b.and_then(|b| b.peak_bytes).map(|p| p as f64 / n),
+        b.and_then(|b| b.size_bytes)
+            .map(|s| (s as f64 - payload) / n),
+    )
+}
+
+fn zidx(d: &DataSetResult) -> Option<&SystemResult> {
+    d.systems.iter().find(|s| s.id == "zidx")
+}
+
+/// The largest random data set, for the headline.
+fn headline_set(run: &RunResult) -> Option<&DataSetResult> {
+    run.datasets
+        .iter()
+        .filter(|d| matches!(d.data.spec.source, Source::Random { .. }))
+        .max_by_key(|d| d.data.header.records)
+}
+
+fn cold_of(r: &SystemResult) -> Option<&crate::measure::Cold> {
+    r.cold.first()
+}
+
+fn headline(out: &mut String, d: &DataSetResult) {
+    let z = zidx(d);
+    let zw = z.and_then(|z| z.warm.as_ref());
+    let zc = z.and_then(cold_of);
+    let (zpeak, zover) = z.map_or((None, None), |z| per_record(z, d));
+    let _ = writeln!(
+        out,
+        "## Headline: {} ({} records)\n\nEach figure is followed by its ratio to zidx's \
+         (system ÷ zidx; below 1× means smaller than zidx's). Cold pages: each system \
+         opened its default way (first row of its cold table below); where that leaves \
+         kernel readahead on, the count is bounded only by the file size.\n",
+        d.data.spec.name,
+        num(d.data.header.records as f64)
+    );
+    out.push_str(&header(&[
+        "system",
+        "hit ns",
+        "miss ns",
+        "open µs",
+        "build s",
+        "build peak B/record",
+        "overhead B/record",
+        "cold pages/hit",
+        "cold pages/miss",
+    ]));
+    for r in &d.systems {
+        if r.skipped.is_some() {
+            continue;
+        }
+        let w = r.warm.as_ref();
+        let c = cold_of(r);
+        let (peak, over) = per_record(r, d);
+        out.push_str(&row(&[
+            r.name.to_string(),
+            rel(w.map(|w| w.hit.ns), zw.map(|w| w.hit.ns)),
+            rel(w.map(|w| w.miss.ns), zw.map(|w| w.miss.ns)),
+            rel(r.open_us, z.and_then(|z| z.open_us)),
+            rel(
+                r.build.as_ref().map(|b| b.time.as_secs_f64()),
+                z.and_then(|z| z.build.as_ref())
+                    .map(|b| b.time.as_secs_f64()),
+            ),
+            rel(peak, zpeak),
+            rel(over, zover),
+            rel(c.and_then(|c| c.hit_pages), zc.and_then(|c| c.hit_pages)),
+            rel(c.and_then(|c| c.miss_pages), zc.and_then(|c| c.miss_pages)),
+        ]));
+    }
+    if let Some(b) = z.and_then(|z| z.batch) {
+        let _ = writeln!(
+            out,
+            "\nzidx `get_many` ({} keys per call) vs `get`: {:.2}× faster on hits, {:.2}× on misses. \
+             zidx `verify`: {} GB/s.",
+            b.batch,
+            b.hit_get / b.hit_many,
+            b.miss_get / b.miss_many,
+            z.and_then(|z| z.verify_gbps).map_or("n/a".into(), num)
+        );
+    }
+    out.push('\n');
+}
+
+fn build_table(out: &mut String, d: &DataSetResult) {
+    let z = zidx(d);
+    let zb = z.and_then(|z| z.build.as_ref());
+    let (zpeak, zover) = z.map_or((None, None), |z| per_record(z, d));
+    out.push_str("#### Build, size and open\n\n");
+    out.push_str(&header(&[
+        "system",
+        "build s",
+        "peak memory MiB",
+        "peak B/record",
+        "size MiB",
+        "overhead B/record",
+        "open µs",
+    ]));
+    for r in &d.systems {
+        let Some(b) = &r.build else { continue };
+        let (peak, over) = per_record(r, d);
+        let size = b.size_bytes.map(|s| s as f64 / MIB);
+        let mut size = rel(size, zb.and_then(|b| b.size_bytes).map(|s| s as f64 / MIB));
+        if b.in_memory {
+            size += " RAM";
+        }
+        out.push_str(&row(&[
+            r.name.to_string(),
+            rel(Some(b.time.as_secs_f64()), zb.map(|b| b.time.as_secs_f64())),
+            rel(
+                b.peak_bytes.map(|p| p as f64 / MIB),
+                zb.and_then(|b| b.peak_bytes).map(|p| p as f64 / MIB),
+            ),
+            rel(peak, zpeak),
+            size,
+            rel(over, zover),
+            rel(r.open_us, z.and_then(|z| z.open_us)),
+        ]));
+    }
+    out.push('\n');
+}
+
+fn warm_table(out: &mut String, d: &DataSetResult, passes: usize) {
+    let zw = zidx(d).and_then(|z| z.warm.as_ref());
+    let _ = writeln!(
+        out,
+        "#### Warm lookups\n\n{} hits and {} misses in random order; median of {} passes. \
+         Two threads: both run every probe at once; ns is per lookup per thread, lookups/s \
+         is both threads together.\n",
+        num(d.probes as f64),
+        num(d.probes as f64),
+        passes
+    );
+    out.push_str(&header(&[
+        "system",
+        "hit ns",
+        "miss ns",
+        "hits/s",
+        "misses/s",
+        "2 threads: hit ns",
+        "miss ns",
+        "hits/s",
+        "misses/s",
+    ]));
+    for r in &d.systems {
+        let Some(w) = &r.warm else { continue };
+        let f = |get: fn(&crate::measure::WarmFigures) -> f64| rel(Some(get(w)), zw.map(get));
+        out.push_str(&row(&[
+            r.name.to_string(),
+            f(|w| w.hit.ns),
+            f(|w| w.miss.ns),
+            f(|w| w.hit.per_sec),
+            f(|w| w.miss.per_sec),
+            f(|w| w.hit2.ns),
+            f(|w| w.miss2.ns),
+            f(|w| w.hit2.per_sec),
+            f(|w| w.miss2.per_sec),
+        ]));
+    }
+    out.push('\n');
+}
+
+fn batch_and_verify(out: &mut String, d: &DataSetResult) {
+    let Some(z) = zidx(d) else { return };
+    if let Some(b) = z.batch {
+        let _ = writeln!(
+            out,
+            "#### Batch lookups (zidx)\n\nThe same keys, same order, single thread: `get` one at \
+             a time vs `get_many` with {} keys per call.\n",
+            b.batch
+        );
+        out.push_str(&header(&[
+            "keys",
+            "`get` ns/key",
+            "`get_many` ns/key",
+            "speedup",
+        ]));
+        for (what, one, many) in [
+            ("hits", b.hit_get, b.hit_many),
+            ("misses", b.miss_get, b.miss_many),
+        ] {
+            out.push_str(&row(&[
+                what.into(),
+                num(one),
+                num(many),
+                format!("{:.2}×", one / many),
+            ]));
+        }
+        out.push('\n');
+    }
+    if let Some(v) = z.verify_gbps {
+        let _ = writeln!(
+            out,
+            "#### verify (zidx)\n\n`Index::verify` on the warm file: {} GB/s (10^9 bytes/s; \
+             no peer has an equivalent full check).\n",
+            num(v)
+        );
+    }
+}
+
+fn cold_table(out: &mut String, d: &DataSetResult, fincore: bool, readahead: &str) {
+    let zc = zidx(d).and_then(cold_of);
+    if !d.systems.iter().any(|r| !r.cold.is_empty()) {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "#### Cold lookups\n\nFiles evicted (fsync + POSIX_FADV_DONTNEED), then opened and {} \
+         present keys looked up; evicted again, reopened, {} absent keys. µs per lookup \
+         include the open; pages are those of the system's files resident afterwards{}. \
+         With readahead, a count near \"file pages\" means the whole file was read (this \
+         machine's read-ahead window: {}).\n",
+        num(d.cold as f64),
+        num(d.cold as f64),
+        if fincore {
+            " (util-linux `fincore`)"
+        } else {
+            ": not counted, `fincore` missing"
+        },
+        readahead
+    );
+    out.push_str(&header(&[
+        "system",
+        "opened as",
+        "µs/hit",
+        "pages/hit",
+        "µs/miss",
+        "pages/miss",
+        "file pages",
+    ]));
+    for r in &d.systems {
+        for c in &r.cold {
+            out.push_str(&row(&[
+                r.name.to_string(),
+                c.label.to_string(),
+                rel(Some(c.hit_us), zc.map(|c| c.hit_us)),
+                rel(c.hit_pages, zc.and_then(|c| c.hit_pages)),
+                rel(Some(c.miss_us), zc.map(|c| c.miss_us)),
+                rel(c.miss_pages, zc.and_then(|c| c.miss_pages)),
+                num(c.file_pages as f64),
+            ]));
+        }
+    }
+    out.push('\n');
+}
+
+fn problems(out: &mut String, d: &DataSetResult) {
+    for r in &d.systems {
+        if let Some(s) = &r.skipped {
+            let _ = writeln!(out, "- {} not run: {s}", r.name);
+        }
+        if let Some(e) = &r.error {
+            let _ = writeln!(out, "- {} failed: {e}", r.name);
+        }
+    }
+    if d.systems
+        .iter()
+        .any(|r| r.skipped.is_some() || r.error.is_some())
+    {
+        out.push('\n');
+    }
+}
+
+/// Renders the report; `chart` is the chart's path relative to the report.
+pub fn render(run: &RunResult, chart: &Path) -> String {
+    let m = &run.machine;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# zidx benchmark report\n\nCommand: `{}`{}  \nDate: {}  \nTotal wall time: {:.0} s\n",
+        run.options.command,
+        if run.options.quick {
+            " (quick mode: small data sets, fewer probes)"
+        } else {
+            ""
+        },
+        m.date,
+        run.elapsed.as_secs_f64()
+    );
+    let _ = writeln!(
+        out,
+        "## Machine\n\n- CPU: {} ({} logical cores)\n- RAM: {:.1} GiB\n- Kernel: {}\n- \
+         Block device read-ahead for the data directory: {}\n- \
+         Toolchain: {}\n- Git commit: {}\n- Load average (1/5/15 min): {} at the start, {} at \
+         the end. Other work on the machine (compilers, other benchmarks) makes figures \
+         noisy; with 2 cores, the two-thread figures are the most sensitive to it.\n",
+        m.cpu,
+        m.cores,
+        m.ram_bytes as f64 / (1024.0 * MIB),
+        m.kernel,
+        m.readahead,
+        m.rustc,
+        m.commit,
+        m.load_start,
+        run.load_end
+    );
+
+    out.push_str("## Data sets\n\n");
+    out.push_str(&header(&[
+        "name",
+        "records",
+        "key bytes",
+        "value bytes",
+        "mean key",
+        "mean value",
+        "generated in",
+        "source",
+    ]));
+    for d in &run.datasets {
+        let h = d.data.header;
+        let n = h.records.max(1) as f64;
+        out.push_str(&row(&[
+            d.data.spec.name.clone(),
+            num(h.records as f64),
+            num(h.key_bytes as f64),
+            num(h.value_bytes as f64),
+            num(h.key_bytes as f64 / n),
+            num(h.value_bytes as f64 / n),
+            format!("{:.1} s", d.generate_time.as_secs_f64()),
+            d.data.spec.describe(),
+        ]));
+    }
+    out.push('\n');
+
+    if let Some(d) = headline_set(run) {
+        headline(&mut out, d);
+    }
+    let _ = writeln!(
+        out,
+        "![Warm lookups: ns per lookup, hits and misses]({})\n",
+        chart.display()
+    );
+
+    let e = &run.effort;
+    let _ = writeln!(
+        out,
+        "## Method\n\n\
+         - **Ratios**: every figure is followed by (system ÷ zidx) from the same run and data set.\n\
+         - **Build**: each build runs in a child process (this binary re-run with a hidden \
+         `build-one` subcommand) reading the data file through a 1 MiB buffer; build time is \
+         the wall time of the build inside it; peak memory is that process's VmHWM \
+         (/proc/self/status) at its end (it includes the ~1 MiB read buffer and the \
+         binary's own few MiB).\n\
+         - **Durability differs**: the zidx, LMDB and SQLite builds fsync their output \
+         (inside the build time); the `cdb` crate, tinycdb, fst and odht builds do not.\n\
+         - **Size**: bytes of every file the system needs to answer lookups; **overhead** is \
+         (size − key bytes − value bytes) ÷ records. For the in-memory map, size is the \
+         resident memory it added.\n\
+         - **Open**: median over up to {} opens (at most {:.1} s) of the time from `open` to \
+         the first answer (a present key), page cache warm. Includes what a user must do \
+         before the first lookup (LMDB: open the database and a read transaction; SQLite: \
+         open a connection and prepare the statement).\n\
+         - **Warm lookups**: an untimed pass first (which also checks every answer), then {} \
+         timed passes, median reported. Every lookup computes a digest of the value (its \
+         length, first and last byte) and compares it with the expected one, so each system \
+         really reads the value. Misses are random keys of the same shape, absent from the \
+         data set.\n\
+         - **Batch**: zidx `get_many` with {} keys per call against `get` on the same keys.\n\
+         - **Cold**: {} keys per measurement (fewer when the data set is small).\n\
+         - **verify**: `Index::verify` on the warm mapping, file bytes ÷ time.\n",
+        e.opens,
+        e.open_budget.as_secs_f64(),
+        e.passes,
+        e.batch,
+        e.cold
+    );
+
+    out.push_str("## Systems: how each is used, and what it cannot do\n\n");
+    for s in systems::all() {
+        let _ = writeln!(
+            out,
+            "- **{}**: {}  \n  *Cannot*: {}",
+            s.name(),
+            s.setup(),
+            s.limits()
+        );
+    }
+    out.push('\n');
+
+    out.push_str("## Results\n\n");
+    for d in &run.datasets {
+        let _ = writeln!(
+            out,
+            "### {} ({} records, {:.0} s for this data set)\n",
+            d.data.spec.name,
+            num(d.data.header.records as f64),
+            d.elapsed.as_secs_f64()
+        );
+        problems(&mut out, d);
+        build_table(&mut out, d);
+        warm_table(&mut out, d, run.effort.passes);
+        batch_and_verify(&mut out, d);
+        cold_table(&mut out, d, run.fincore, &run.machine.readahead);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_ratios() {
+        assert_eq!(num(1234567.0), "1,234,567");
+        assert_eq!(num(-1234.0), "-1,234");
+        assert_eq!(num(12.34), "12.3");
+        assert_eq!(num(1.234), "1.23");
+        assert_eq!(num(f64::NAN), "n/a");
+        assert_eq!(rel(Some(300.0), Some(100.0)), "300 (3.0×)");
+        assert_eq!(rel(Some(50.0), Some(100.0)), "50.0 (0.50×)");
+        assert_eq!(rel(Some(1.0), Some(300.0)), "1.00 (0.0033×)");
+        assert_eq!(rel(Some(5000.0), Some(100.0)), "5,000 (50×)");
+        assert_eq!(rel(None, Some(1.0)), "n/a");
+        assert_eq!(rel(Some(2.0), None), "2.00");
+    }
+}

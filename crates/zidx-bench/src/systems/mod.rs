@@ -1,0 +1,119 @@
+//! The systems under test, each used the way its own users would use it,
+//! behind one small trait.
+
+use std::error::Error;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+mod cdb;
+mod fst;
+mod hashmap;
+mod lmdb;
+mod odht;
+mod sqlite;
+mod tinycdb;
+mod zidx;
+
+/// Errors from a system's own library, boxed.
+pub type Result<T> = std::result::Result<T, Box<dyn Error + Send + Sync>>;
+
+/// How a file-backed system reads its file, for cold lookups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// What the system does by itself (zidx's `Index::open`: MADV_RANDOM).
+    Default,
+    /// Forced kernel readahead (MADV_NORMAL).
+    Readahead,
+    /// Forced no readahead (MADV_RANDOM, or LMDB's MDB_NORDAHEAD).
+    NoReadahead,
+}
+
+/// What a build reports beyond what the harness measures itself.
+#[derive(Debug, Default)]
+pub struct BuildOutcome {
+    /// Replaces the harness's timing (e.g. when part of `build` is setup).
+    pub time: Option<Duration>,
+    /// Replaces the build process's own peak memory (e.g. an external tool's).
+    pub peak_bytes: Option<u64>,
+    /// For in-memory systems: bytes of memory the structure holds.
+    pub in_memory_bytes: Option<u64>,
+}
+
+/// One system under test.
+pub trait System: Sync {
+    /// Stable identifier, used on the command line and in file names.
+    fn id(&self) -> &'static str;
+    /// Name in the report.
+    fn name(&self) -> &'static str;
+    /// How the harness uses it (for the report).
+    fn setup(&self) -> &'static str;
+    /// What it cannot do (for the report).
+    fn limits(&self) -> &'static str;
+    /// `Err(reason)` when it cannot run here (a missing tool, a limit).
+    fn available(&self, _payload_bytes: u64, _records: u64) -> std::result::Result<(), String> {
+        Ok(())
+    }
+    /// Whether lookups are measured (false: build figures only).
+    fn lookups(&self) -> bool {
+        true
+    }
+    /// Builds from the data file `data` into the empty directory `dir`.
+    /// Runs in a child process of its own.
+    fn build(&self, data: &Path, dir: &Path) -> Result<BuildOutcome>;
+    /// The files a build leaves (empty for in-memory systems).
+    fn files(&self, dir: &Path) -> Vec<PathBuf>;
+    /// Opens what `build` made, ready for lookups from any thread.
+    fn open(&self, data: &Path, dir: &Path, access: Access) -> Result<Box<dyn Opened + '_>>;
+    /// Ways to open it for cold lookups, with a label each.
+    fn cold_modes(&self) -> &'static [(Access, &'static str)] {
+        &[]
+    }
+}
+
+/// An open system, shared by all lookup threads.
+pub trait Opened: Sync {
+    /// A per-thread reader (a transaction, a connection, or just a borrow).
+    fn reader(&self) -> Result<Box<dyn Reader + '_>>;
+    /// zidx only: the index, for `get_many` and `verify`.
+    fn as_zidx(&self) -> Option<&self::zidx::AnyIndex> {
+        None
+    }
+}
+
+/// Looks keys up on one thread.
+pub trait Reader {
+    /// `Some(digest(value))` for a present key, `None` for an absent one.
+    /// Panics on a library error: the harness built every file itself.
+    fn get(&mut self, key: &[u8]) -> Option<u64>;
+}
+
+pub use self::zidx::AnyIndex;
+
+/// Every system, zidx first.
+pub fn all() -> Vec<Box<dyn System>> {
+    vec![
+        Box::new(zidx::Zidx),
+        Box::new(hashmap::HashMapSystem),
+        Box::new(cdb::Cdb),
+        Box::new(tinycdb::TinyCdb),
+        Box::new(fst::Fst),
+        Box::new(odht::Odht),
+        Box::new(lmdb::Lmdb),
+        Box::new(sqlite::Sqlite),
+    ]
+}
+
+/// Unwraps a library result inside a lookup, naming the system.
+fn must<T, E: std::fmt::Display>(system: &str, r: std::result::Result<T, E>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => panic!("{system}: lookup failed: {e}"),
+    }
+}
+
+/// Reads a `len:u32 LE, value` entry at `offset` of a values file.
+fn value_at(values: &[u8], offset: u64) -> &[u8] {
+    let at = offset as usize;
+    let len = u32::from_le_bytes(values[at..at + 4].try_into().unwrap_or_default()) as usize;
+    &values[at + 4..at + 4 + len]
+}

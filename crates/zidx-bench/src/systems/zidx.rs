@@ -1,0 +1,131 @@
+//! zidx itself: `zidx_writer::Writer` in data-set order, `zidx::Index::open`.
+
+use std::path::{Path, PathBuf};
+
+use memmap2::Mmap;
+use zidx::Index;
+use zidx_writer::{Options, Writer};
+
+use super::{must, Access, BuildOutcome, Opened, Reader, Result, System};
+use crate::datagen::{digest, for_each};
+use crate::mmap::map_file;
+
+pub struct Zidx;
+
+const FILE: &str = "index.zidx";
+
+impl System for Zidx {
+    fn id(&self) -> &'static str {
+        "zidx"
+    }
+    fn name(&self) -> &'static str {
+        "zidx"
+    }
+    fn setup(&self) -> &'static str {
+        "`Writer::create` + `insert` in data-set order + `finish` (which fsyncs and renames); \
+         `Index::open` (mmap + MADV_RANDOM); `get` returns a slice of the mapping."
+    }
+    fn limits(&self) -> &'static str {
+        "Read-only once built (rebuild to change); point lookups and iteration in insertion \
+         order, no ordered, range or prefix queries; keys up to 64 KiB - 1, values up to 4 GiB - 1, \
+         records up to 256 TiB."
+    }
+    fn build(&self, data: &Path, dir: &Path) -> Result<BuildOutcome> {
+        let mut w = Writer::create(dir.join(FILE), Options::default())?;
+        let mut failed = None;
+        for_each(data, |_, k, v| {
+            if failed.is_none() {
+                failed = w.insert(k, v).err();
+            }
+            Ok(())
+        })?;
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        w.finish()?;
+        Ok(BuildOutcome::default())
+    }
+    fn files(&self, dir: &Path) -> Vec<PathBuf> {
+        vec![dir.join(FILE)]
+    }
+    fn open(&self, _data: &Path, dir: &Path, access: Access) -> Result<Box<dyn Opened + '_>> {
+        let path = dir.join(FILE);
+        Ok(Box::new(match access {
+            Access::Default | Access::NoReadahead => AnyIndex::Open(Index::open(path)?),
+            Access::Readahead => AnyIndex::Mapped(Index::from_bytes(map_file(&path, false)?)?),
+        }))
+    }
+    fn cold_modes(&self) -> &'static [(Access, &'static str)] {
+        &[
+            (Access::Default, "`Index::open` (MADV_RANDOM)"),
+            (
+                Access::Readahead,
+                "own mmap, MADV_NORMAL, `Index::from_bytes`",
+            ),
+        ]
+    }
+}
+
+/// An index opened either way.
+#[derive(Debug)]
+pub enum AnyIndex {
+    /// By `Index::open`.
+    Open(Index),
+    /// By `Index::from_bytes` on the harness's own map.
+    Mapped(Index<Mmap>),
+}
+
+impl AnyIndex {
+    /// `Index::get`.
+    #[inline]
+    pub fn get(&self, key: &[u8]) -> Option<&[u8]> {
+        let r = match self {
+            AnyIndex::Open(i) => i.get(key),
+            AnyIndex::Mapped(i) => i.get(key),
+        };
+        must("zidx", r)
+    }
+
+    /// `Index::get_many`.
+    pub fn get_many<'a>(&'a self, keys: &[&[u8]], out: &mut Vec<Option<&'a [u8]>>) {
+        let r = match self {
+            AnyIndex::Open(i) => i.get_many(keys, out),
+            AnyIndex::Mapped(i) => i.get_many(keys, out),
+        };
+        must("zidx", r);
+    }
+
+    /// `Index::verify`.
+    pub fn verify(&self) -> std::result::Result<(), zidx::Error> {
+        match self {
+            AnyIndex::Open(i) => i.verify(),
+            AnyIndex::Mapped(i) => i.verify(),
+        }
+    }
+
+    /// File length.
+    pub fn file_len(&self) -> usize {
+        match self {
+            AnyIndex::Open(i) => i.as_bytes().len(),
+            AnyIndex::Mapped(i) => i.as_bytes().len(),
+        }
+    }
+}
+
+impl Opened for AnyIndex {
+    fn reader(&self) -> Result<Box<dyn Reader + '_>> {
+        Ok(Box::new(ZidxReader(self)))
+    }
+    fn as_zidx(&self) -> Option<&AnyIndex> {
+        Some(self)
+    }
+}
+
+struct ZidxReader<'a>(&'a AnyIndex);
+
+impl Reader for ZidxReader<'_> {
+    #[inline]
+    fn get(&mut self, key: &[u8]) -> Option<u64> {
+        self.0.get(key).map(digest)
+    }
+}
