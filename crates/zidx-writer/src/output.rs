@@ -67,6 +67,10 @@ pub(crate) struct Output {
     temp: tempfile::NamedTempFile,
     target: PathBuf,
     faults: Faults,
+    /// Checksum of the bytes written through [`Write`] since
+    /// [`Output::start_checksum`]. Hashing here, behind the write buffer,
+    /// hashes megabyte chunks instead of every small record.
+    checksum: Option<xxhash_rust::xxh3::Xxh3>,
 }
 
 impl std::fmt::Debug for Output {
@@ -116,7 +120,21 @@ impl Output {
             temp,
             target: target.to_path_buf(),
             faults,
+            checksum: None,
         })
+    }
+
+    /// Starts checksumming the bytes written through [`Write`].
+    pub(crate) fn start_checksum(&mut self) {
+        self.checksum = Some(xxhash_rust::xxh3::Xxh3::new());
+    }
+
+    /// The checksum of the bytes written since [`Output::start_checksum`];
+    /// stops checksumming.
+    pub(crate) fn take_checksum(&mut self) -> u64 {
+        self.checksum
+            .take()
+            .map_or(zidx_format::checksum(b""), |h| h.digest())
     }
 
     /// Path of the temporary file, for messages.
@@ -208,7 +226,11 @@ impl Output {
 impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.faults.check(Op::Write)?;
-        self.temp.as_file().write(buf)
+        let n = self.temp.as_file().write(buf)?;
+        if let Some(h) = &mut self.checksum {
+            h.update(buf.get(..n).unwrap_or_default());
+        }
+        Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {

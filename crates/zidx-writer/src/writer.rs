@@ -17,7 +17,9 @@ use zidx_format::{
 use crate::error::WriteError;
 use crate::options::{OnDuplicate, Options};
 use crate::output::{Fault, Output};
-use zidx_format::table_layout::{emit_slots, max_displacement, slot_count_for, Entry};
+use zidx_format::table_layout::{
+    emit_slots, max_displacement, slot_count_for, sort_entries, Entry,
+};
 
 /// Where the writer puts things (SPEC.md §2.2): header, section table, hash
 /// parameters, then the records, then the slots.
@@ -61,7 +63,6 @@ pub struct Writer {
     options: Options,
     entries: Vec<Entry>,
     records_len: u64,
-    records_hash: Xxh3,
 }
 
 impl std::fmt::Debug for Writer {
@@ -87,17 +88,22 @@ impl Writer {
         options: Options,
         fault: Option<Fault>,
     ) -> Result<Writer, WriteError> {
-        let out = Output::create(path.as_ref(), fault)?;
-        let mut out = BufWriter::with_capacity(BUFFER, out);
-        // Room for header, section table and hash parameters, filled in by finish().
+        let mut out = Output::create(path.as_ref(), fault)?;
+        // Room for header, section table and hash parameters, filled in by
+        // finish(); the records that follow are checksummed as written.
         out.write_all(&[0u8; RECORDS_OFFSET as usize])
-            .map_err(|e| io_error(&out, "write", e))?;
+            .map_err(|e| WriteError::Io {
+                op: "write",
+                path: out.temp_path(),
+                source: e,
+            })?;
+        out.start_checksum();
+        let out = BufWriter::with_capacity(BUFFER, out);
         Ok(Writer {
             out,
             options,
             entries: Vec::new(),
             records_len: 0,
-            records_hash: Xxh3::new(),
         })
     }
 
@@ -140,9 +146,6 @@ impl Writer {
             .and_then(|()| w.write_all(key))
             .and_then(|()| w.write_all(value))
             .map_err(|e| io_error(w, "write", e))?;
-        self.records_hash.update(&head);
-        self.records_hash.update(key);
-        self.records_hash.update(value);
         let hash = self.hash(key, 0);
         self.entries.push(Entry {
             hash,
@@ -164,11 +167,10 @@ impl Writer {
             options,
             mut entries,
             mut records_len,
-            records_hash,
         } = self;
         let mut out = into_output(out)?;
         let inserted = entries.len() as u64;
-        let mut records_checksum = records_hash.digest();
+        let mut records_checksum = out.take_checksum();
 
         // Duplicates are removed under seed 0, whatever seed is finally used;
         // the survivors (first or last of each key) do not depend on the seed.
@@ -182,7 +184,7 @@ impl Writer {
             if attempt > 0 {
                 rehash(&mut out, &options, &mut entries, &dead, records_len, seed)?;
             }
-            entries.sort_unstable();
+            sort_entries(&mut entries);
             if !deduplicated {
                 match deduplicate(&mut out, &options, &mut entries, &mut dead, records_len)? {
                     Ok(()) => deduplicated = true,
@@ -214,25 +216,28 @@ impl Writer {
             let (len, sum) = compact(&mut out, &mut entries, &mut dead, records_len)?;
             records_len = len;
             records_checksum = sum;
-            entries.sort_unstable();
+            sort_entries(&mut entries);
         }
 
         // Slots, after padding the records to an 8-byte boundary.
         let records_end = RECORDS_OFFSET + records_len;
         let slots_offset = records_end.next_multiple_of(SECTION_ALIGN);
         out.seek(records_end)?;
-        let mut w = BufWriter::with_capacity(BUFFER, out);
         let pad = [0u8; SECTION_ALIGN as usize];
-        w.write_all(&pad[..(slots_offset - records_end) as usize])
-            .map_err(|e| io_error(&w, "write", e))?;
-        let mut slots_hash = Xxh3::new();
+        out.write_all(&pad[..(slots_offset - records_end) as usize])
+            .map_err(|e| WriteError::Io {
+                op: "write",
+                path: out.temp_path(),
+                source: e,
+            })?;
+        out.start_checksum();
+        let mut w = BufWriter::with_capacity(BUFFER, out);
         emit_slots(&entries, slot_count, max_disp, |slot: Slot| {
-            let bytes = slot.to_bytes();
-            slots_hash.update(&bytes);
-            w.write_all(&bytes)
+            w.write_all(&slot.to_bytes())
         })
         .map_err(|e| io_error(&w, "write", e))?;
         let mut out = into_output(w)?;
+        let slots_checksum = out.take_checksum();
         let slot_total = slot_count + u64::from(max_disp);
         let slots_len = slot_total * SLOT_SIZE as u64;
         let file_len = slots_offset + slots_len;
@@ -282,7 +287,7 @@ impl Writer {
                 slots_len,
                 slot_total,
                 SLOT_SIZE as u64,
-                slots_hash.digest(),
+                slots_checksum,
             ),
         ];
         let mut header = Header {

@@ -164,7 +164,11 @@ impl<D: AsRef<[u8]>> Index<D> {
         keys: &[K],
         out: &mut Vec<Option<&'a [u8]>>,
     ) -> Result<(), Error> {
-        const GROUP: usize = 16;
+        // Each stage issues up to GROUP independent loads from a short loop,
+        // so they fit in the CPU's reorder window together and their cache
+        // and TLB misses overlap; a small group would leave memory-level
+        // parallelism unused, a large one evicts its own lines.
+        const GROUP: usize = 32;
         out.clear();
         out.reserve(keys.len());
         if self.layout.slot_count == 0 {
@@ -174,24 +178,33 @@ impl<D: AsRef<[u8]>> Index<D> {
         let slots = self.slots_bytes();
         let records = self.records_bytes();
         let mut hashes = [0u64; GROUP];
+        let mut homes = [0u64; GROUP];
+        let mut candidates = [u64::MAX; GROUP];
         for group in keys.chunks(GROUP) {
-            // Stage 1: hash every key and touch its home slot.
-            let mut touched = 0u64;
-            for (h, key) in hashes.iter_mut().zip(group) {
+            let n = group.len();
+            // Stage 1: hash every key (no loads but the keys themselves).
+            for ((h, home), key) in hashes.iter_mut().zip(homes.iter_mut()).zip(group) {
                 *h = key_hash(key.as_ref(), self.layout.seed);
-                touched ^= read_slot(slots, home_slot(*h, self.layout.slot_count)).0;
+                *home = home_slot(*h, self.layout.slot_count);
             }
-            // Stage 2: find each key's first candidate record and touch it.
-            for &h in &hashes[..group.len()] {
-                if let Some(offset) = self.first_candidate(slots, h) {
-                    let at = usize::try_from(offset).unwrap_or(usize::MAX);
-                    touched ^= u64::from(records.get(at).copied().unwrap_or(0));
-                }
+            // Stage 2: load every home slot.
+            let mut touched = 0u64;
+            for &home in &homes[..n] {
+                touched ^= read_slot(slots, home).0;
             }
-            // The loads above only matter for their cache effects; black_box
+            // Stage 3: find each key's first candidate record (slots now
+            // cached), then load every candidate record.
+            for ((c, &h), &home) in candidates.iter_mut().zip(&hashes[..n]).zip(&homes[..n]) {
+                *c = self.first_candidate(slots, h, home).unwrap_or(u64::MAX);
+            }
+            for &c in &candidates[..n] {
+                let at = usize::try_from(c).unwrap_or(usize::MAX);
+                touched ^= u64::from(records.get(at).copied().unwrap_or(0));
+            }
+            // The loads above matter only for their cache effects; black_box
             // keeps the compiler from dropping them.
             std::hint::black_box(touched);
-            // Stage 3: the real lookups, now served from cache.
+            // Stage 4: the real lookups, served from cache.
             for (&h, key) in hashes.iter().zip(group) {
                 out.push(self.get_hashed(key.as_ref(), h)?);
             }
@@ -201,8 +214,7 @@ impl<D: AsRef<[u8]>> Index<D> {
 
     /// Offset of the first record whose slot matches `hash`'s home and
     /// fingerprint, without reading any record.
-    fn first_candidate(&self, slots: &[u8], hash: u64) -> Option<u64> {
-        let home = home_slot(hash, self.layout.slot_count);
+    fn first_candidate(&self, slots: &[u8], hash: u64, home: u64) -> Option<u64> {
         let fp = fingerprint(hash);
         for d in 0..=u64::from(self.layout.max_displacement) {
             let slot = read_slot(slots, home + d);

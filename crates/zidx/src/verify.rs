@@ -1,6 +1,6 @@
 //! Full verification: every checksum and every invariant of SPEC.md §7.
 
-use zidx_format::table_layout::{emit_slots, max_displacement, Entry};
+use zidx_format::table_layout::{emit_slots, max_displacement, sort_entries, Entry};
 use zidx_format::{key_hash, read_record, FormatError, Slot, SLOT_SIZE};
 
 use crate::error::Error;
@@ -54,7 +54,7 @@ impl<D: AsRef<[u8]>> Index<D> {
         // The canonical order (SPEC.md §6.3). Placing it first bounds every
         // run of equal hashes to 255 records, which bounds the duplicate
         // search below.
-        entries.sort_unstable();
+        sort_entries(&mut entries);
         let params_offset = layout.hash_params.offset;
         let max_disp = max_displacement(&entries, layout.slot_count).map_err(|(slot, disp)| FormatError::InvalidField {
             field: "hash_params.seed".into(),

@@ -79,7 +79,7 @@ pub(crate) fn read_line<R: BufRead>(
 ) -> Result<bool, WriteError> {
     use std::io::Read;
     buf.clear();
-    let limit = max_line as u64 + 1;
+    let limit = (max_line as u64).saturating_add(1);
     let n = input
         .by_ref()
         .take(limit)
