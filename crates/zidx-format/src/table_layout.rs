@@ -22,48 +22,12 @@ pub struct Entry {
 
 /// Sorts entries by `(hash, offset)`, the table's canonical order.
 ///
-/// Hashes are uniform, so one in-place radix pass on their top bits (an
-/// American flag sort) leaves buckets of about 32 entries, each then sorted
-/// in cache. About three times faster than a comparison sort at 10 million
-/// entries, with no second buffer: the extra memory is 16 bytes per 32
-/// entries.
+/// A plain pattern-defeating quicksort: an in-place radix pass on the
+/// uniform hashes was measured 4x slower at 6.6 million entries (its swaps
+/// are random accesses), and an out-of-place one would double the writer's
+/// memory per key.
 pub fn sort_entries(entries: &mut [Entry]) {
-    let n = entries.len();
-    if n < 1 << 16 {
-        entries.sort_unstable();
-        return;
-    }
-    let bits = (n / 32).ilog2().clamp(8, 24);
-    let shift = 64 - bits;
-    let bucket = |e: &Entry| (e.hash >> shift) as usize;
-    let buckets = 1usize << bits;
-    let mut heads = vec![0usize; buckets + 1];
-    for e in entries.iter() {
-        heads[bucket(e) + 1] += 1;
-    }
-    for b in 1..=buckets {
-        heads[b] += heads[b - 1];
-    }
-    // heads[b] is the next free place of bucket b, ends[b] its end.
-    let ends: Vec<usize> = heads[1..].to_vec();
-    for b in 0..buckets {
-        while heads[b] < ends[b] {
-            let mut e = entries[heads[b]];
-            let mut t = bucket(&e);
-            while t != b {
-                core::mem::swap(&mut e, &mut entries[heads[t]]);
-                heads[t] += 1;
-                t = bucket(&e);
-            }
-            entries[heads[b]] = e;
-            heads[b] += 1;
-        }
-    }
-    let mut start = 0;
-    for end in ends {
-        entries[start..end].sort_unstable();
-        start = end;
-    }
+    entries.sort_unstable();
 }
 
 /// Home slots for `records` records: `ceil(records * 8 / 7)`, load factor 7/8.
@@ -173,27 +137,6 @@ mod tests {
     fn overflow_beyond_254_is_refused() {
         let sorted: Vec<Entry> = (0..300).map(|i| Entry { hash: 7, offset: i }).collect();
         assert_eq!(max_displacement(&sorted, 400), Err((255, 255)));
-    }
-
-    #[test]
-    fn radix_sort_agrees_with_a_comparison_sort() {
-        let mut x = 0x1234_5678_9abc_def0u64;
-        let mut entries: Vec<Entry> = (0..200_000u64)
-            .map(|i| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                // Some equal hashes, to check the tie-break on offset.
-                Entry {
-                    hash: if i % 1000 == 0 { 42 } else { x },
-                    offset: (i * 7919) % 200_000,
-                }
-            })
-            .collect();
-        let mut expected = entries.clone();
-        expected.sort_unstable();
-        sort_entries(&mut entries);
-        assert_eq!(entries, expected);
     }
 
     #[test]
