@@ -17,7 +17,8 @@ use crate::header::{
 };
 use crate::record::{RecordHeader, RECORD_HEADER_SIZE};
 use crate::section::{
-    section_name, SectionEntry, SectionId, SECTION_ALIGN, SECTION_ENTRY_SIZE, SECTION_FLAG_REQUIRED,
+    section_name, SectionEntry, SectionId, MAX_SECTIONS, SECTION_ALIGN, SECTION_ENTRY_SIZE,
+    SECTION_FLAG_REQUIRED,
 };
 use crate::CHECKSUMS_ENFORCED;
 
@@ -236,6 +237,14 @@ impl Layout {
             ));
         }
         let count = header.section_count.get();
+        if count > MAX_SECTIONS {
+            return Err(invalid(
+                "header.section_count",
+                48,
+                count.into(),
+                format!("at most {MAX_SECTIONS}"),
+            ));
+        }
         let table_len = u64::from(count) * SECTION_ENTRY_SIZE as u64;
         let table = slice_at(bytes, "section table", table_offset, table_len)?;
         check_sum(
@@ -328,6 +337,17 @@ impl Layout {
         let records = find(SectionId::Records)?;
         let hash_params = find(SectionId::HashParams)?;
         let hash_slots = find(SectionId::HashSlots)?;
+        for s in [&records, &hash_params, &hash_slots] {
+            if !s.required() {
+                let offset = table_offset + u64::from(s.entry) * SECTION_ENTRY_SIZE as u64 + 4;
+                return Err(invalid(
+                    format!("section[{}].flags", s.entry),
+                    offset,
+                    s.flags.into(),
+                    "bit 0 (REQUIRED) set",
+                ));
+            }
+        }
         let entry_field = |s: &SectionInfo, name: &str, rel: u64| {
             (
                 format!("section[{}].{name}", s.entry),
@@ -362,17 +382,20 @@ impl Layout {
         }
 
         // Hash parameters: exactly one 32-byte struct.
-        if hash_params.length != HASH_PARAMS_SIZE as u64
-            || hash_params.item_count != 1
-            || hash_params.item_size != HASH_PARAMS_SIZE as u64
-        {
-            let (f, o) = entry_field(&hash_params, "length", 16);
-            return Err(invalid(
-                f,
-                o,
-                hash_params.length,
-                "32, with item_count 1 and item_size 32",
-            ));
+        for (value, name, rel, expected) in [
+            (hash_params.length, "length", 16, HASH_PARAMS_SIZE as u64),
+            (hash_params.item_count, "item_count", 24, 1),
+            (
+                hash_params.item_size,
+                "item_size",
+                32,
+                HASH_PARAMS_SIZE as u64,
+            ),
+        ] {
+            if value != expected {
+                let (f, o) = entry_field(&hash_params, name, rel);
+                return Err(invalid(f, o, value, expected.to_string()));
+            }
         }
         let params_bytes = slice_at(bytes, "hash_params", hash_params.offset, hash_params.length)?;
         let params =
@@ -426,15 +449,28 @@ impl Layout {
             ));
         }
 
+        if records.item_count == 0 && (slot_count != 0 || max_displacement != 0) {
+            return Err(invalid(
+                "hash_params.slot_count",
+                p_off + 8,
+                slot_count,
+                "0, with max_displacement 0, in an index without records",
+            ));
+        }
+
         // Slots: exactly slot_count + max_displacement slots of 8 bytes.
         let table_slots = slot_count.checked_add(u64::from(max_displacement));
-        if hash_slots.item_size != SLOT_SIZE as u64 || Some(hash_slots.item_count) != table_slots {
+        if hash_slots.item_size != SLOT_SIZE as u64 {
+            let (f, o) = entry_field(&hash_slots, "item_size", 32);
+            return Err(invalid(f, o, hash_slots.item_size, "8"));
+        }
+        if Some(hash_slots.item_count) != table_slots {
             let (f, o) = entry_field(&hash_slots, "item_count", 24);
             return Err(invalid(
                 f,
                 o,
                 hash_slots.item_count,
-                "slot_count + max_displacement, with item_size 8",
+                "slot_count + max_displacement",
             ));
         }
         if hash_slots.item_count.checked_mul(SLOT_SIZE as u64) != Some(hash_slots.length) {

@@ -42,7 +42,7 @@ pub use header::{
 pub use layout::{read_record, Layout, SectionInfo};
 pub use record::{RecordHeader, MAX_KEY_LEN, MAX_VALUE_LEN, RECORD_HEADER_SIZE};
 pub use section::{
-    SectionEntry, SectionId, SECTION_ALIGN, SECTION_ENTRY_SIZE, SECTION_FLAG_REQUIRED,
+    SectionEntry, SectionId, MAX_SECTIONS, SECTION_ALIGN, SECTION_ENTRY_SIZE, SECTION_FLAG_REQUIRED,
 };
 
 /// Whether checksums are enforced. Fuzzing builds (`cfg(fuzzing)`) skip them so

@@ -7,6 +7,9 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 pub const SECTION_ENTRY_SIZE: usize = 64;
 /// Every section, and the section table, starts at a multiple of this.
 pub const SECTION_ALIGN: u64 = 8;
+/// Most entries a section table may have (SPEC.md §3): bounds the work of
+/// opening a file.
+pub const MAX_SECTIONS: u32 = 256;
 /// Flag bit 0: a reader that does not know this section id must refuse the file.
 pub const SECTION_FLAG_REQUIRED: u32 = 1;
 

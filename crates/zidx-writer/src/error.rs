@@ -3,7 +3,9 @@ use std::path::PathBuf;
 /// Everything that can go wrong while building an index.
 ///
 /// When a build fails, the target path is untouched and the temporary file
-/// is gone.
+/// is gone, with one exception: if syncing the directory fails after the
+/// rename (`op` is `sync directory`), the new index is already in place but
+/// may not survive a crash.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WriteError {

@@ -63,6 +63,9 @@ pub struct Writer {
     options: Options,
     entries: Vec<Entry>,
     records_len: u64,
+    /// Set when a write failed: the file no longer matches `entries`, so
+    /// the build cannot go on.
+    failed: bool,
 }
 
 impl std::fmt::Debug for Writer {
@@ -104,6 +107,7 @@ impl Writer {
             options,
             entries: Vec::new(),
             records_len: 0,
+            failed: false,
         })
     }
 
@@ -141,17 +145,32 @@ impl Writer {
             .write_u16::<LE>(key.len() as u16)
             .and_then(|()| cursor.write_u32::<LE>(value.len() as u32))
             .ok();
+        self.check_not_failed()?;
         let w = &mut self.out;
-        w.write_all(&head)
+        if let Err(e) = w
+            .write_all(&head)
             .and_then(|()| w.write_all(key))
             .and_then(|()| w.write_all(value))
-            .map_err(|e| io_error(w, "write", e))?;
+        {
+            self.failed = true;
+            return Err(io_error(w, "write", e));
+        }
         let hash = self.hash(key, 0);
         self.entries.push(Entry {
             hash,
             offset: self.records_len,
         });
         self.records_len += len;
+        Ok(())
+    }
+
+    fn check_not_failed(&self) -> Result<(), WriteError> {
+        if self.failed {
+            let source = std::io::Error::other(
+                "an earlier write to this file failed; start the build again",
+            );
+            return Err(io_error(&self.out, "write", source));
+        }
         Ok(())
     }
 
@@ -162,11 +181,13 @@ impl Writer {
     /// Lays out the hash table, writes it with the header and section table,
     /// and atomically publishes the file at the target path.
     pub fn finish(self) -> Result<Summary, WriteError> {
+        self.check_not_failed()?;
         let Writer {
             out,
             options,
             mut entries,
             mut records_len,
+            ..
         } = self;
         let mut out = into_output(out)?;
         let inserted = entries.len() as u64;
@@ -186,7 +207,7 @@ impl Writer {
             }
             sort_entries(&mut entries);
             if !deduplicated {
-                match deduplicate(&mut out, &options, &mut entries, &mut dead, records_len)? {
+                match deduplicate(&mut out, &options, &mut entries, &mut dead)? {
                     Ok(()) => deduplicated = true,
                     Err(problem) => {
                         last_problem = problem;
@@ -356,10 +377,9 @@ fn into_output(w: BufWriter<Output>) -> Result<Output, WriteError> {
     })
 }
 
-/// A record seen by [`Scanner`]: its offset, total length and key.
+/// A record seen by [`Scanner`]: its offset and key.
 struct Scanned<'a> {
     offset: u64,
-    len: u64,
     key: &'a [u8],
 }
 
@@ -398,11 +418,7 @@ impl<'a> Scanner<'a> {
         let total = (RECORD_HEADER_SIZE + key_len) as u64 + value_len;
         self.pos = at + total;
         let key = self.bytes(at + RECORD_HEADER_SIZE as u64, key_len)?;
-        Ok(Some(Scanned {
-            offset: at,
-            len: total,
-            key,
-        }))
+        Ok(Some(Scanned { offset: at, key }))
     }
 
     /// `len` bytes at records offset `at`; `len` is at most 65,535 bytes.
@@ -446,7 +462,7 @@ fn rehash(
     entries.clear();
     let mut dead = dead.iter().copied().peekable();
     let mut scan = Scanner::new(out, records_len);
-    while let Some(Scanned { offset, key, .. }) = scan.next()? {
+    while let Some(Scanned { offset, key }) = scan.next()? {
         if dead.next_if_eq(&offset).is_some() {
             continue;
         }
@@ -467,7 +483,6 @@ fn deduplicate(
     options: &Options,
     entries: &mut Vec<Entry>,
     dead: &mut Vec<u64>,
-    records_len: u64,
 ) -> Result<Result<(), String>, WriteError> {
     let mut i = 0;
     while i < entries.len() {
@@ -483,11 +498,10 @@ fn deduplicate(
                         OnDuplicate::Error => {
                             let (first, second) =
                                 (entries[distinct[d].1].offset, entries[j].offset);
-                            let ordinals = record_ordinals(out, records_len, [first, second])?;
                             return Err(WriteError::DuplicateKey {
                                 key,
-                                first: ordinals[0],
-                                second: ordinals[1],
+                                first: record_ordinal(entries, first & !DEAD),
+                                second: record_ordinal(entries, second),
                             });
                         }
                         OnDuplicate::First => entries[j].offset |= DEAD,
@@ -520,29 +534,20 @@ fn deduplicate(
     Ok(Ok(()))
 }
 
-/// 0-based insertion indexes of the records at the given offsets.
-fn record_ordinals(
-    out: &mut Output,
-    records_len: u64,
-    offsets: [u64; 2],
-) -> Result<[u64; 2], WriteError> {
-    let mut result = [0u64; 2];
-    let mut scan = Scanner::new(out, records_len);
-    let mut n = 0u64;
-    while let Some(Scanned { offset, .. }) = scan.next()? {
-        for (r, &o) in result.iter_mut().zip(&offsets) {
-            if o == offset {
-                *r = n;
-            }
-        }
-        n += 1;
-    }
-    Ok(result)
+/// 0-based insertion index of the record at `offset`: the number of
+/// records before it, all of which are still in `entries` during
+/// deduplication (dropped ones marked with [`DEAD`]).
+fn record_ordinal(entries: &[Entry], offset: u64) -> u64 {
+    entries.iter().filter(|e| e.offset & !DEAD < offset).count() as u64
 }
 
 /// Removes the dropped duplicates from the records section, moving live
 /// records down in place, and updates the entries' offsets. Returns the new
 /// records length and checksum. Leaves `entries` sorted by offset.
+///
+/// Every record is either live (in `entries`) or dropped (in `dead`), so a
+/// record's length is the distance to the next offset in either list: no
+/// pass over the file is needed to find them.
 fn compact(
     out: &mut Output,
     entries: &mut [Entry],
@@ -551,18 +556,10 @@ fn compact(
 ) -> Result<(u64, u64), WriteError> {
     entries.sort_unstable_by_key(|e| e.offset);
     dead.sort_unstable();
-    let mut lengths = Vec::new();
-    {
-        // First pass: the length of every record, in order (dropped ones too).
-        let mut scan = Scanner::new(out, records_len);
-        while let Some(Scanned { offset, len, .. }) = scan.next()? {
-            lengths.push((offset, len));
-        }
-    }
     let mut hasher = Xxh3::new();
     let mut buf = vec![0u8; BUFFER];
     // Records before the first dropped one stay where they are: hash them in
-    // large reads instead of record by record.
+    // large reads.
     let unmoved = dead.first().copied().unwrap_or(records_len);
     let mut done = 0u64;
     while done < unmoved {
@@ -571,31 +568,25 @@ fn compact(
         hasher.update(&buf[..n]);
         done += n as u64;
     }
-    let mut write_pos = 0u64;
-    let mut dead_iter = dead.iter().peekable();
-    let mut live = entries.iter_mut();
-    for (offset, len) in lengths {
-        if dead_iter.next_if_eq(&&offset).is_some() {
-            continue;
+    let mut write_pos = unmoved;
+    let mut next_dead = 0;
+    for i in entries.partition_point(|e| e.offset < unmoved)..entries.len() {
+        let offset = entries[i].offset;
+        while dead.get(next_dead).is_some_and(|&d| d <= offset) {
+            next_dead += 1;
         }
-        if let Some(e) = live.next() {
-            e.offset = write_pos;
-        }
-        if offset < unmoved {
-            write_pos += len;
-            continue;
-        }
+        let next_live = entries.get(i + 1).map_or(records_len, |e| e.offset);
+        let len = next_live.min(dead.get(next_dead).copied().unwrap_or(records_len)) - offset;
         // Copy front to back: the destination is never after the source.
-        let mut done = 0u64;
-        while done < len {
-            let n = (len - done).min(buf.len() as u64) as usize;
-            out.read_at(RECORDS_OFFSET + offset + done, &mut buf[..n])?;
-            if write_pos != offset {
-                out.write_at(RECORDS_OFFSET + write_pos + done, &buf[..n])?;
-            }
+        let mut copied = 0u64;
+        while copied < len {
+            let n = (len - copied).min(buf.len() as u64) as usize;
+            out.read_at(RECORDS_OFFSET + offset + copied, &mut buf[..n])?;
+            out.write_at(RECORDS_OFFSET + write_pos + copied, &buf[..n])?;
             hasher.update(&buf[..n]);
-            done += n as u64;
+            copied += n as u64;
         }
+        entries[i].offset = write_pos;
         write_pos += len;
     }
     out.set_len(RECORDS_OFFSET + write_pos)?;

@@ -126,3 +126,29 @@ fn a_failed_fsync_fails_the_build() {
     assert!(matches!(err, WriteError::Io { op: "sync", .. }), "{err:?}");
     assert!(dir_entries(dir.path()).is_empty());
 }
+
+#[test]
+fn a_failed_write_stops_the_build_for_good() {
+    let dir = scratch_dir();
+    let target = dir.path().join("t.zidx");
+    // The header write is the first write; the 2 MiB value goes straight
+    // through the buffer as the second.
+    let mut w = Writer::create_with_fault(
+        &target,
+        OPTIONS,
+        Some(Fault {
+            op: Some(Op::Write),
+            nth: 2,
+        }),
+    )
+    .unwrap();
+    assert!(w.insert(b"big", &vec![7u8; 2 << 20]).is_err());
+    let again = w.insert(b"small", b"v").unwrap_err().to_string();
+    assert!(again.contains("earlier write"), "{again}");
+    assert!(w
+        .finish()
+        .unwrap_err()
+        .to_string()
+        .contains("earlier write"));
+    assert!(dir_entries(dir.path()).is_empty());
+}

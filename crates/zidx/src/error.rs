@@ -21,4 +21,14 @@ pub enum Error {
     /// from its source data.
     #[error(transparent)]
     Format(#[from] FormatError),
+    /// An operation needed more memory than could be allocated. Only
+    /// [`Index::verify`](crate::Index::verify) allocates in proportion to the
+    /// file (16 bytes per record); run it where that memory is available.
+    #[error("cannot allocate {bytes} bytes for {purpose}")]
+    OutOfMemory {
+        /// Bytes requested.
+        bytes: u64,
+        /// What for.
+        purpose: &'static str,
+    },
 }

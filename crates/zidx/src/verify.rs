@@ -28,8 +28,16 @@ impl<D: AsRef<[u8]>> Index<D> {
         let rec_base = layout.records.offset;
         let count = layout.record_count();
         // `count` records of at least 6 bytes fit in the section (checked at
-        // open), so this allocation is bounded by the file size.
-        let mut entries: Vec<Entry> = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+        // open), so this allocation is bounded by the file size; a forged
+        // file can still ask for more memory than there is: fail politely.
+        let mut entries: Vec<Entry> = Vec::new();
+        let wanted = usize::try_from(count).unwrap_or(usize::MAX);
+        entries
+            .try_reserve_exact(wanted)
+            .map_err(|_| Error::OutOfMemory {
+                bytes: count.saturating_mul(core::mem::size_of::<Entry>() as u64),
+                purpose: "verify's (hash, offset) pairs, 16 bytes per record",
+            })?;
         let mut pos = 0u64;
         for _ in 0..count {
             let (key, _, next) = read_record(records, rec_base, pos)?;
@@ -62,7 +70,7 @@ impl<D: AsRef<[u8]>> Index<D> {
             found: layout.seed,
             expected: format!("a seed under which no record is more than 254 slots from home (slot {slot} would be {disp})"),
         })?;
-        if max_disp != layout.max_displacement && count > 0 {
+        if max_disp != layout.max_displacement {
             return Err(FormatError::InvalidField {
                 field: "hash_params.max_displacement".into(),
                 offset: params_offset + 16,
@@ -120,14 +128,7 @@ impl<D: AsRef<[u8]>> Index<D> {
                 }),
             }
         };
-        // For an empty index the stored D is irrelevant to lookups but still
-        // sizes the table, so compare against the stored value.
-        let table_disp = if count == 0 {
-            layout.max_displacement
-        } else {
-            max_disp
-        };
-        emit_slots(&entries, layout.slot_count, table_disp, compare)?;
+        emit_slots(&entries, layout.slot_count, max_disp, compare)?;
         Ok(())
     }
 }

@@ -231,3 +231,27 @@ fn forged_headers_and_tables_never_panic() {
         }
     }
 }
+
+#[test]
+fn known_sections_must_be_marked_required() {
+    let mut bytes = golden("spec-example.zidx");
+    bytes[0xC4] = 0; // flags of the records section's entry
+    reseal(&mut bytes);
+    let err = Index::from_bytes(&bytes[..]).unwrap_err().to_string();
+    assert!(
+        err.contains("section[1].flags") && err.contains("REQUIRED"),
+        "{err}"
+    );
+}
+
+#[test]
+fn section_count_is_bounded() {
+    let mut bytes = golden("spec-example.zidx");
+    bytes[48..52].copy_from_slice(&257u32.to_le_bytes());
+    reseal(&mut bytes);
+    let err = Index::from_bytes(&bytes[..]).unwrap_err().to_string();
+    assert!(
+        err.contains("header.section_count") && err.contains("at most 256"),
+        "{err}"
+    );
+}

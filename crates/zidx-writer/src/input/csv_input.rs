@@ -27,6 +27,7 @@ pub fn read_csv<R: BufRead>(
         inner: input,
         lines: Rc::clone(&lines),
         since_newline: 0,
+        in_quotes: false,
         max_line,
     };
     let mut reader = csv::ReaderBuilder::new()
@@ -150,6 +151,7 @@ struct LineLimit<R> {
     inner: R,
     lines: Rc<RefCell<Newlines>>,
     since_newline: usize,
+    in_quotes: bool,
     max_line: usize,
 }
 
@@ -158,10 +160,18 @@ impl<R: Read> Read for LineLimit<R> {
         let n = self.inner.read(buf)?;
         let mut lines = self.lines.borrow_mut();
         for &b in buf.get(..n).unwrap_or_default() {
+            // A newline inside quotes does not end the record, so the limit
+            // counts from the last newline outside quotes: it bounds a whole
+            // record, multi-line fields included. (`""` flips twice.)
+            if b == b'"' {
+                self.in_quotes = !self.in_quotes;
+            }
             if b == b'\n' {
                 let at = lines.read;
                 lines.ahead.push_back(at);
-                self.since_newline = 0;
+                if !self.in_quotes {
+                    self.since_newline = 0;
+                }
             } else {
                 self.since_newline += 1;
                 if self.since_newline > self.max_line {

@@ -9,7 +9,8 @@ use crate::error::WriteError;
 /// Reads JSON Lines: one JSON object per line. The key is the object's field
 /// `key` (a string's UTF-8 bytes, or the JSON text of a number or boolean);
 /// the value is the line itself, byte for byte, without its line ending.
-/// Lines holding only whitespace are skipped.
+/// Lines holding only whitespace are skipped. If a field name repeats, the
+/// last one counts (as in most JSON parsers).
 pub fn read_jsonl<R: BufRead>(
     mut input: R,
     name: &str,
@@ -30,13 +31,14 @@ pub fn read_jsonl<R: BufRead>(
             continue;
         }
         let key_buf: String;
-        let raw: &RawValue = serde_json::from_slice(text)
-            .map_err(|e| bad(name, line, format!("invalid JSON: {e}")))?;
-        if !raw.get().starts_with('{') {
-            return Err(bad(name, line, "expected a JSON object"));
-        }
-        let obj: HashMap<String, &RawValue> = serde_json::from_str(raw.get())
-            .map_err(|e| bad(name, line, format!("invalid JSON: {e}")))?;
+        // One parse in the common case; on failure, a second one tells
+        // "not JSON" from "JSON but not an object".
+        let obj: HashMap<String, &RawValue> = serde_json::from_slice(text).map_err(|e| {
+            match serde_json::from_slice::<&RawValue>(text) {
+                Ok(_) => bad(name, line, "expected a JSON object"),
+                Err(_) => bad(name, line, format!("invalid JSON: {e}")),
+            }
+        })?;
         let field = obj
             .get(key)
             .ok_or_else(|| bad(name, line, format!("object has no field {key:?}")))?
