@@ -333,6 +333,173 @@ fn problems(out: &mut String, d: &DataSetResult) {
 }
 
 /// Renders the report; `chart` is the chart's path relative to the report.
+/// Systems that answer lookups from a file (the peers of the hit target).
+const ON_DISK_PEERS: [&str; 5] = ["cdb", "fst", "odht", "lmdb", "sqlite"];
+
+/// The targets of the benchmark issue, checked against this run's figures.
+/// Where one is missed, the note says why and what it would take; the notes
+/// describe the design, so they hold for any run that misses the target.
+fn targets(out: &mut String, run: &RunResult, d: &DataSetResult) {
+    let Some(z) = zidx(d) else { return };
+    let by_id = |id: &str| {
+        d.systems
+            .iter()
+            .find(|s| s.id == id && s.skipped.is_none() && s.error.is_none())
+    };
+    let hit = |r: &SystemResult| r.warm.as_ref().map(|w| w.hit.ns);
+    let zhit = hit(z);
+    let mut rows: Vec<(String, String, Option<bool>, &str)> = Vec::new();
+
+    // 1. Warm hits against every on-disk peer and the in-memory map.
+    let faster: Vec<String> = ON_DISK_PEERS
+        .iter()
+        .filter_map(|id| by_id(id))
+        .filter_map(|r| Some((r.name, hit(r)?)))
+        .filter(|(_, ns)| zhit.is_some_and(|z| *ns <= z))
+        .map(|(name, ns)| format!("{name} {} ns", num(ns)))
+        .collect();
+    rows.push((
+        "warm hit faster than every on-disk peer".into(),
+        match zhit {
+            Some(z) if faster.is_empty() => format!("zidx {} ns; every peer slower", num(z)),
+            Some(z) => format!("zidx {} ns; faster: {}", num(z), faster.join(", ")),
+            None => "n/a".into(),
+        },
+        zhit.map(|_| faster.is_empty()),
+        "odht's probe reads a 1-byte control array (about 12 MB at 10M records), which stays in \
+         this machine's 32 MiB L3, then one 16-byte entry; zidx probes 8-byte slots in a 91 MB \
+         table, 4.5 slots on average, crossing a cache line in about 4 lookups of 10. Both then \
+         read the record. Splitting zidx's slots into a 2-byte array of fingerprint and \
+         displacement (23 MB) and a 6-byte offset array keeps 8 bytes per slot and puts the probe \
+         in L3: a format 1.1 change (new required sections behind an incompatible feature bit).",
+    ));
+    let ratio = zhit.zip(by_id("hashmap").and_then(hit)).map(|(z, h)| z / h);
+    rows.push((
+        "warm hit no slower than hashbrown (at worst 1.5x)".into(),
+        ratio.map_or("n/a".into(), |r| format!("{r:.2}x hashbrown's time")),
+        ratio.map(|r| r <= 1.5),
+        "",
+    ));
+    // 2. Batches.
+    let batch = z
+        .batch
+        .map(|b| (b.hit_get / b.hit_many, b.miss_get / b.miss_many));
+    rows.push((
+        "get_many at least 2x get".into(),
+        batch.map_or("n/a".into(), |(h, m)| {
+            format!("{h:.2}x on hits, {m:.2}x on misses")
+        }),
+        batch.map(|(h, m)| h >= 2.0 && m >= 2.0),
+        "get_many overlaps the slot and record cache misses of 32 keys at a time; what remains \
+         per key is hashing, the key comparison and the caller's own key loads, and on this \
+         2-core virtual machine the ratio moves between about 1.6x and 2.0x from run to run. \
+         Real prefetch instructions instead of loads would help, but they are unsafe in Rust \
+         and zidx keeps its only unsafe code to the mmap call.",
+    ));
+    // 3. Cold pages.
+    let cold = z.cold.first();
+    let (ch, cm) = (
+        cold.and_then(|c| c.hit_pages),
+        cold.and_then(|c| c.miss_pages),
+    );
+    rows.push((
+        "cold: at most 2.0 pages per hit, 1.0 per miss".into(),
+        match (ch, cm) {
+            (Some(h), Some(m)) => format!("{h:.2} per hit, {m:.2} per miss"),
+            _ => "n/a (needs fincore and a data directory on a real disk)".into(),
+        },
+        ch.zip(cm).map(|(h, m)| h <= 2.0 && m <= 1.0),
+        "",
+    ));
+    // 4. Open time, at every random data set.
+    let opens: Vec<(u64, f64)> = run
+        .datasets
+        .iter()
+        .filter(|ds| matches!(ds.data.spec.source, Source::Random { .. }))
+        .filter_map(|ds| Some((ds.data.header.records, zidx(ds)?.open_us?)))
+        .collect();
+    let worst = opens
+        .iter()
+        .map(|(_, us)| *us)
+        .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))));
+    rows.push((
+        "open under 100 µs, independent of file size".into(),
+        opens
+            .iter()
+            .map(|(n, us)| format!("{} µs at {} records", num(*us), num(*n as f64)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        worst.map(|w| w < 100.0),
+        "",
+    ));
+    // 5. Build time and memory.
+    let secs = |r: &SystemResult| r.build.as_ref().map(|b| b.time.as_secs_f64());
+    let zsecs = secs(z);
+    let slower: Vec<String> = ["cdb", "tinycdb", "lmdb"]
+        .iter()
+        .filter_map(|id| by_id(id))
+        .filter_map(|r| Some((r.name, secs(r)?)))
+        .filter(|(_, s)| zsecs.is_some_and(|z| *s <= z))
+        .map(|(name, s)| format!("{name} {s:.2} s"))
+        .collect();
+    let (peak, over) = per_record(z, d);
+    rows.push((
+        "build faster than CDB and LMDB".into(),
+        match zsecs {
+            Some(zs) if slower.is_empty() => format!("zidx {zs:.2} s; CDB and LMDB slower"),
+            Some(zs) => format!("zidx {zs:.2} s; faster: {}", slower.join(", ")),
+            None => "n/a".into(),
+        },
+        zsecs.map(|_| slower.is_empty()),
+        "",
+    ));
+    rows.push((
+        "build peak memory at most 32 B per key beyond fixed buffers".into(),
+        peak.map_or("n/a".into(), |p| {
+            format!("{p:.1} B per record, fixed buffers included")
+        }),
+        peak.map(|p| p <= 32.0),
+        "",
+    ));
+    rows.push((
+        "overhead at most 12 B per record".into(),
+        over.map_or("n/a".into(), |o| format!("{o:.2} B per record")),
+        over.map(|o| o <= 12.0),
+        "A fixed 6-byte record header (u16 key length, u32 value length) plus one 8-byte slot \
+         per record at load factor 7/8 (9.14 B). 12 B needs a narrower record header chosen per \
+         file (u8 key and u16 value lengths when they fit: 3 B, giving 12.1 B) together with a \
+         load factor near 0.95, or 6-byte slots; each is a format change, and a higher load \
+         factor lengthens probes.",
+    ));
+    rows.push((
+        "verify at least 1 GB/s warm".into(),
+        z.verify_gbps
+            .map_or("n/a".into(), |v| format!("{} GB/s", num(v))),
+        z.verify_gbps.map(|v| v >= 1.0),
+        "",
+    ));
+    let _ = writeln!(
+        out,
+        "## Targets (benchmark issue), at {} records\n",
+        num(d.data.header.records as f64)
+    );
+    out.push_str(&header(&["target", "measured", "met"]));
+    for (target, measured, met, _) in &rows {
+        let met = match met {
+            Some(true) => "yes",
+            Some(false) => "**no**",
+            None => "n/a",
+        };
+        out.push_str(&row(&[target.clone(), measured.clone(), met.to_string()]));
+    }
+    for (target, _, met, why) in &rows {
+        if *met == Some(false) && !why.is_empty() {
+            let _ = writeln!(out, "\n**Why not: {target}.** {why}");
+        }
+    }
+    out.push('\n');
+}
+
 pub fn render(run: &RunResult, chart: &Path) -> String {
     let m = &run.machine;
     let mut out = String::new();
@@ -395,6 +562,7 @@ pub fn render(run: &RunResult, chart: &Path) -> String {
 
     if let Some(d) = headline_set(run) {
         headline(&mut out, d);
+        targets(&mut out, run, d);
     }
     let _ = writeln!(
         out,
