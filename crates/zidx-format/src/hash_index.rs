@@ -95,6 +95,20 @@ impl Slot {
         )
     }
 
+    /// Slot `i` of a slot table's bytes, or an empty slot when `i` is out of
+    /// range (a reader's bounds were checked at open; this keeps a wrong
+    /// index from panicking all the same).
+    #[inline]
+    pub fn read(table: &[u8], i: u64) -> Slot {
+        let at = usize::try_from(i)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(SLOT_SIZE);
+        let raw = table
+            .get(at..at.saturating_add(SLOT_SIZE))
+            .and_then(|b| b.try_into().ok());
+        Slot(u64::from_le_bytes(raw.unwrap_or([0xFF; 8])))
+    }
+
     /// Whether the slot holds no record.
     #[inline]
     pub fn is_empty(self) -> bool {

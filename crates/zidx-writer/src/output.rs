@@ -124,6 +124,13 @@ impl Output {
         })
     }
 
+    /// Writes `len` zero bytes at the cursor: room for the header, or
+    /// alignment padding.
+    pub(crate) fn write_zeros(&mut self, len: usize) -> Result<(), WriteError> {
+        let r = self.write_all(&vec![0u8; len]);
+        r.map_err(|e| self.err("write", e))
+    }
+
     /// Starts checksumming the bytes written through [`Write`].
     pub(crate) fn start_checksum(&mut self) {
         self.checksum = Some(xxhash_rust::xxh3::Xxh3::new());

@@ -94,12 +94,7 @@ impl Writer {
         let mut out = Output::create(path.as_ref(), fault)?;
         // Room for header, section table and hash parameters, filled in by
         // finish(); the records that follow are checksummed as written.
-        out.write_all(&[0u8; RECORDS_OFFSET as usize])
-            .map_err(|e| WriteError::Io {
-                op: "write",
-                path: out.temp_path(),
-                source: e,
-            })?;
+        out.write_zeros(RECORDS_OFFSET as usize)?;
         out.start_checksum();
         let out = BufWriter::with_capacity(BUFFER, out);
         Ok(Writer {
@@ -244,13 +239,7 @@ impl Writer {
         let records_end = RECORDS_OFFSET + records_len;
         let slots_offset = records_end.next_multiple_of(SECTION_ALIGN);
         out.seek(records_end)?;
-        let pad = [0u8; SECTION_ALIGN as usize];
-        out.write_all(&pad[..(slots_offset - records_end) as usize])
-            .map_err(|e| WriteError::Io {
-                op: "write",
-                path: out.temp_path(),
-                source: e,
-            })?;
+        out.write_zeros((slots_offset - records_end) as usize)?;
         out.start_checksum();
         let mut w = BufWriter::with_capacity(BUFFER, out);
         emit_slots(&entries, slot_count, max_disp, |slot: Slot| {

@@ -5,7 +5,6 @@ use std::path::Path;
 
 use zidx_format::{
     fingerprint, home_slot, key_hash, read_record, FormatError, Layout, Slot, HEADER_SIZE,
-    SLOT_SIZE,
 };
 
 use crate::data::{Data, Inner};
@@ -86,16 +85,40 @@ impl Index<Data> {
     }
 }
 
-/// Slot `i` of the table, or an empty slot when out of range.
-#[inline]
-fn read_slot(slots: &[u8], i: u64) -> Slot {
-    let at = usize::try_from(i)
-        .unwrap_or(usize::MAX)
-        .saturating_mul(SLOT_SIZE);
-    let raw = slots
-        .get(at..at.saturating_add(SLOT_SIZE))
-        .and_then(|b| b.try_into().ok());
-    Slot(u64::from_le_bytes(raw.unwrap_or([0xFF; 8])))
+/// The probe of SPEC.md §6.4: the offsets of the slots at displacement `d`
+/// from `home` with a matching fingerprint, for d = 0, 1, ..., stopping at
+/// an empty slot, at a record closer to its home than `d`, or after
+/// `max_d`. At most 255 slots, whatever the file says.
+struct Candidates<'s> {
+    slots: &'s [u8],
+    home: u64,
+    d: u64,
+    max_d: u64,
+    fp: u8,
+}
+
+impl Iterator for Candidates<'_> {
+    type Item = u64;
+
+    #[inline]
+    fn next(&mut self) -> Option<u64> {
+        while self.d <= self.max_d {
+            let d = self.d;
+            let slot = Slot::read(self.slots, self.home.saturating_add(d));
+            let sd = u64::from(slot.displacement_byte());
+            // An empty slot (255), or a record closer to its home than we
+            // are to ours, means every record with our home has been passed.
+            if sd == 255 || sd < d {
+                self.d = self.max_d.saturating_add(1);
+                return None;
+            }
+            self.d += 1;
+            if sd == d && slot.fingerprint() == self.fp {
+                return Some(slot.offset());
+            }
+        }
+        None
+    }
 }
 
 fn read_all(mut file: File, len_hint: u64) -> std::io::Result<Vec<u8>> {
@@ -190,7 +213,7 @@ impl<D: AsRef<[u8]>> Index<D> {
             // Stage 2: load every home slot.
             let mut touched = 0u64;
             for &home in &homes[..n] {
-                touched ^= read_slot(slots, home).0;
+                touched ^= Slot::read(slots, home).0;
             }
             // Stage 3: find each key's first candidate record (slots now
             // cached), then load every candidate record.
@@ -212,50 +235,31 @@ impl<D: AsRef<[u8]>> Index<D> {
         Ok(())
     }
 
+    /// The records a lookup of `hash` must compare, in probe order.
+    #[inline]
+    fn candidates<'s>(&self, slots: &'s [u8], hash: u64, home: u64) -> Candidates<'s> {
+        Candidates {
+            slots,
+            home,
+            d: 0,
+            max_d: u64::from(self.layout.max_displacement),
+            fp: fingerprint(hash),
+        }
+    }
+
     /// Offset of the first record whose slot matches `hash`'s home and
     /// fingerprint, without reading any record.
     fn first_candidate(&self, slots: &[u8], hash: u64, home: u64) -> Option<u64> {
-        let fp = fingerprint(hash);
-        for d in 0..=u64::from(self.layout.max_displacement) {
-            let slot = read_slot(slots, home + d);
-            let sd = u64::from(slot.displacement_byte());
-            if sd == 255 || sd < d {
-                return None;
-            }
-            if sd == d && slot.fingerprint() == fp {
-                return Some(slot.offset());
-            }
-        }
-        None
+        self.candidates(slots, hash, home).next()
     }
 
     #[inline]
     fn get_hashed(&self, key: &[u8], hash: u64) -> Result<Option<&[u8]>, Error> {
-        let layout = &self.layout;
-        let slots = self.slots_bytes();
-        let home = home_slot(hash, layout.slot_count);
-        let fp = fingerprint(hash);
-        // home < slot_count and the table holds slot_count + max_displacement
-        // slots (checked at open), so every probe is inside the table; the
-        // slice access is still checked and a short table reads as empty.
-        let start = usize::try_from(home)
-            .unwrap_or(usize::MAX)
-            .saturating_mul(SLOT_SIZE);
-        let probes = layout.max_displacement as usize + 1;
-        let window = slots.get(start..).unwrap_or_default();
-        for (d, raw) in window.chunks_exact(SLOT_SIZE).take(probes).enumerate() {
-            let slot = Slot(u64::from_le_bytes(raw.try_into().unwrap_or([0xFF; 8])));
-            let sd = usize::from(slot.displacement_byte());
-            // An empty slot (255), or a record closer to its home than we are
-            // to ours, means every record with our home has been passed.
-            if sd == 255 || sd < d {
-                return Ok(None);
-            }
-            if sd == d && slot.fingerprint() == fp {
-                let (k, v) = self.record_at(slot.offset())?;
-                if k == key {
-                    return Ok(Some(v));
-                }
+        let home = home_slot(hash, self.layout.slot_count);
+        for offset in self.candidates(self.slots_bytes(), hash, home) {
+            let (k, v) = self.record_at(offset)?;
+            if k == key {
+                return Ok(Some(v));
             }
         }
         Ok(None)
