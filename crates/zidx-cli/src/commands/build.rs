@@ -81,8 +81,21 @@ pub fn run(args: BuildArgs) -> Outcome {
         })
     })
     .map_err(Failure::bad)?;
+    // Finishing sorts the keys, writes the hash table and syncs: seconds for
+    // tens of millions of records, so say so.
+    if !progress.is_hidden() {
+        progress.set_style(
+            ProgressStyle::with_template("{spinner} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        progress.set_message(format!(
+            "{record} records read; writing the hash table and syncing"
+        ));
+        progress.enable_steady_tick(std::time::Duration::from_millis(100));
+    }
+    let finished = writer.finish();
     progress.finish_and_clear();
-    let summary = writer.finish().map_err(|e| match e {
+    let summary = finished.map_err(|e| match e {
         WriteError::DuplicateKey { key, first, second } => Failure::bad(format!(
             "{name}:{}: duplicate key {}: first on line {}; use --on-duplicate first or last to keep one",
             lines.line(second),
