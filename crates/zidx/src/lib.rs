@@ -24,7 +24,8 @@
 //!
 //! # Where the bytes come from
 //!
-//! * [`Index::open`] memory-maps the file (see [the hazard](Index::open#memory-mapping-hazard)).
+//! * [`Index::open`] memory-maps the file (read its "Memory-mapping hazard"
+//!   section).
 //! * [`Index::read`] reads the whole file into an owned buffer: for network
 //!   filesystems and files that other programs might change.
 //! * [`Index::from_bytes`] parses any buffer you already hold (`&[u8]`,
