@@ -223,6 +223,21 @@ mod tests {
     }
 
     #[test]
+    fn the_limit_bounds_records_with_quoted_newlines() {
+        // 1000 bytes allowed; a quoted field of 600 lines of 9 bytes each.
+        let field = "abcdefgh\n".repeat(600);
+        let e = parse(&format!("k,v\na,\"{field}\"\n"), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("t.csv:") && e.ends_with("line longer than 1000 bytes"),
+            "{e}"
+        );
+        // The same bytes as separate short records are fine.
+        assert_eq!(parse(&format!("k\n{field}"), None).unwrap().len(), 600);
+    }
+
+    #[test]
     fn errors_name_the_line() {
         let e = parse("a,b\n1,2\n3\n", None).unwrap_err().to_string();
         assert_eq!(e, "t.csv:3: row has 1 fields, the header has 2");
