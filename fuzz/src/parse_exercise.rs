@@ -2,7 +2,7 @@
 //! replays the committed regression inputs
 //! (crates/zidx-writer/tests/fuzz_regressions.rs includes it).
 
-use zidx_writer::input::escape::escape_into;
+use zidx_writer::input::escape::escape_record_into;
 use zidx_writer::input::{read_records, read_tsv, Format};
 
 /// Parses `data` (first byte: format and options) and checks that TSV
@@ -35,10 +35,7 @@ pub fn parse_exercise(data: &[u8]) {
         // What zidx dump writes, zidx build reads back unchanged.
         let mut text = Vec::new();
         for (k, v) in &records {
-            escape_into(k, &mut text);
-            text.push(b'\t');
-            escape_into(v, &mut text);
-            text.push(b'\n');
+            escape_record_into(k, v, &mut text);
         }
         let mut again = Vec::new();
         read_tsv(&text[..], "again", true, usize::MAX, |k, v, _| {

@@ -3,7 +3,7 @@
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
-use zidx_writer::input::escape::escape_into;
+use zidx_writer::input::escape::escape_record_into;
 
 use crate::cli::DumpArgs;
 use crate::commands::open_index;
@@ -18,10 +18,7 @@ pub fn run(args: DumpArgs, no_mmap: bool) -> Outcome {
         let (key, value) =
             record.map_err(|e| Failure::bad(format!("{}: {e}", args.index.display())))?;
         line.clear();
-        escape_into(key, &mut line);
-        line.push(b'\t');
-        escape_into(value, &mut line);
-        line.push(b'\n');
+        escape_record_into(key, value, &mut line);
         out.write_all(&line).map_err(Failure::stdout)?;
     }
     out.flush().map_err(Failure::stdout)?;

@@ -3,7 +3,7 @@
 use std::io::{self, BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
-use zidx_writer::input::escape::{escape_into, unescape_into};
+use zidx_writer::input::escape::{escape_record_into, unescape_into};
 
 use crate::cli::GetArgs;
 use crate::commands::open_index;
@@ -76,10 +76,7 @@ fn from_stdin(index: &zidx::Index, path: &str, no_escapes: bool, out: &mut impl 
         {
             Some(value) => {
                 escaped.clear();
-                escape_into(key, &mut escaped);
-                escaped.push(b'\t');
-                escape_into(value, &mut escaped);
-                escaped.push(b'\n');
+                escape_record_into(key, value, &mut escaped);
                 out.write_all(&escaped).map_err(Failure::stdout)?;
             }
             None => missing += 1,

@@ -114,6 +114,15 @@ pub fn escape_into(src: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(&src[start..]);
 }
 
+/// Appends one TSV line, `KEY<TAB>VALUE<LF>`, both escaped: the form
+/// `zidx dump` and `zidx get -` write and `zidx build` reads back.
+pub fn escape_record_into(key: &[u8], value: &[u8], out: &mut Vec<u8>) {
+    escape_into(key, out);
+    out.push(b'\t');
+    escape_into(value, out);
+    out.push(b'\n');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
