@@ -1,4 +1,4 @@
-//! The writer's TSV, CSV and JSON Lines parsers on arbitrary input. The first
+//! zidx-text's TSV, CSV and JSON Lines parsers on arbitrary input. The first
 //! byte picks the format and options. TSV records must survive an
 //! escape/parse round trip.
 #![no_main]

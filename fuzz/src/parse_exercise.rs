@@ -1,9 +1,9 @@
 //! The input-parser fuzz target's body, shared with `cargo test`, which
 //! replays the committed regression inputs
-//! (crates/zidx-writer/tests/fuzz_regressions.rs includes it).
+//! (crates/zidx-text/tests/fuzz_regressions.rs includes it).
 
-use zidx_writer::input::escape::escape_record_into;
-use zidx_writer::input::{read_records, read_tsv, Format};
+use zidx_text::escape::escape_record_into;
+use zidx_text::{read_records, read_tsv, Format, TextError};
 
 /// Parses `data` (first byte: format and options) and checks that TSV
 /// records survive an escape/parse round trip.
@@ -29,7 +29,7 @@ pub fn parse_exercise(data: &[u8]) {
         assert!(line >= last_line, "line numbers went backwards");
         last_line = line;
         records.push((k.to_vec(), v.to_vec()));
-        Ok(())
+        Ok::<(), TextError>(())
     });
     if format == (Format::Tsv { escapes: true }) {
         // What zidx dump writes, zidx build reads back unchanged.
@@ -40,7 +40,7 @@ pub fn parse_exercise(data: &[u8]) {
         let mut again = Vec::new();
         read_tsv(&text[..], "again", true, usize::MAX, |k, v, _| {
             again.push((k.to_vec(), v.to_vec()));
-            Ok(())
+            Ok::<(), TextError>(())
         })
         .expect("escaped records must parse");
         assert_eq!(again, records);

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use zidx_writer::OnDuplicate;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -48,14 +50,18 @@ pub enum InputFormat {
     Jsonl,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OnDuplicate {
-    /// Fail, naming both lines
-    Error,
-    /// Keep the first record with the key
-    First,
-    /// Keep the last record with the key
-    Last,
+/// `--on-duplicate`: the writer's [`OnDuplicate`], by its names (`error`,
+/// `first`, `last`), each with a line of help.
+fn on_duplicate_parser() -> impl TypedValueParser<Value = OnDuplicate> {
+    PossibleValuesParser::new([
+        PossibleValue::new("error").help("Fail, naming both lines"),
+        PossibleValue::new("first").help("Keep the first record with the key"),
+        PossibleValue::new("last").help("Keep the last record with the key"),
+    ])
+    .map(|name| {
+        name.parse::<OnDuplicate>()
+            .expect("every possible value of --on-duplicate names an OnDuplicate")
+    })
 }
 
 #[derive(Debug, Args)]
@@ -81,13 +87,13 @@ pub struct BuildArgs {
     #[arg(long)]
     pub key: Option<String>,
     /// What to do when a key appears twice
-    #[arg(long, value_enum, default_value_t = OnDuplicate::Error)]
+    #[arg(long, value_parser = on_duplicate_parser(), default_value_t = OnDuplicate::Error)]
     pub on_duplicate: OnDuplicate,
     /// Take TSV bytes as they are, without decoding backslash escapes
     #[arg(long)]
     pub no_escapes: bool,
     /// Refuse input lines longer than this many bytes
-    #[arg(long, default_value_t = zidx_writer::input::DEFAULT_MAX_LINE)]
+    #[arg(long, default_value_t = zidx_text::DEFAULT_MAX_LINE)]
     pub max_line: usize,
 }
 
@@ -167,4 +173,34 @@ pub struct BenchArgs {
     /// Keys looked up cold; 0 skips the cold measurement
     #[arg(long, default_value_t = 1000)]
     pub cold: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::builder::TypedValueParser;
+    use zidx_writer::OnDuplicate;
+
+    /// The parser accepts exactly the names of `OnDuplicate::ALL`, each
+    /// giving its own value.
+    #[test]
+    fn on_duplicate_names_match_the_writer() {
+        let parser = super::on_duplicate_parser();
+        let names: Vec<String> = parser
+            .possible_values()
+            .expect("a fixed list")
+            .map(|v| v.get_name().to_string())
+            .collect();
+        let all: Vec<String> = OnDuplicate::ALL.iter().map(|d| d.to_string()).collect();
+        assert_eq!(names, all);
+        let cmd = clap::Command::new("t");
+        for d in OnDuplicate::ALL {
+            let parsed = parser
+                .parse_ref(&cmd, None, std::ffi::OsStr::new(&d.to_string()))
+                .unwrap();
+            assert_eq!(parsed, d);
+        }
+        assert!(parser
+            .parse_ref(&cmd, None, std::ffi::OsStr::new("never"))
+            .is_err());
+    }
 }

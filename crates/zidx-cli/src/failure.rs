@@ -3,10 +3,13 @@
 use std::fmt::Display;
 use std::io;
 
+use zidx_text::TextError;
+
 /// Exit code when a key is not found.
 pub const EXIT_NOT_FOUND: u8 = 1;
-/// Exit code for usage errors, bad input and corrupt indexes.
-pub const EXIT_BAD: u8 = 2;
+/// Exit code for errors: usage errors, bad input, corrupt indexes, failed
+/// I/O.
+pub const EXIT_ERROR: u8 = 2;
 
 #[derive(Debug)]
 pub struct Failure {
@@ -15,16 +18,16 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// Exit 2 with `message`.
-    pub fn bad(message: impl Display) -> Failure {
+    /// An error: `zidx: error: MESSAGE` on stderr, exit code 2.
+    pub fn error(message: impl Display) -> Failure {
         Failure {
-            code: EXIT_BAD,
+            code: EXIT_ERROR,
             message: message.to_string(),
         }
     }
 
     /// A failed write to stdout. A closed pipe (`zidx dump | head`) is not
-    /// worth a message but still stops the command.
+    /// worth a message but still stops the command, with exit code 0.
     pub fn stdout(e: io::Error) -> Failure {
         if e.kind() == io::ErrorKind::BrokenPipe {
             Failure {
@@ -32,8 +35,15 @@ impl Failure {
                 message: String::new(),
             }
         } else {
-            Failure::bad(format!("writing to standard output: {e}"))
+            Failure::error(format!("writing to standard output: {e}"))
         }
+    }
+}
+
+/// Bad input: `NAME:LINE: PROBLEM`, exit code 2.
+impl From<TextError> for Failure {
+    fn from(e: TextError) -> Failure {
+        Failure::error(e)
     }
 }
 

@@ -708,7 +708,11 @@ fn duplicate_key_csv_counts_multiline_fields() {
 fn duplicate_long_key_is_cut_in_the_message() {
     let key = "k".repeat(150);
     let input = format!("{key}\t1\n{key}\t2\n");
-    let shown = format!("duplicate key \"{}\"...: first on line 1", "k".repeat(100));
+    // The same printer as the library's errors (zidx_text::escape::ShowKey).
+    let shown = format!(
+        "duplicate key \"{}\" (first 100 of 150 bytes): first on line 1",
+        "k".repeat(100)
+    );
     check(Bad {
         input: input.as_bytes(),
         options: &[],

@@ -3,6 +3,9 @@
 use zerocopy::little_endian::{U16, U32, U64};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
+use crate::checksum::checksum;
+use crate::section::SECTION_ENTRY_SIZE;
+
 /// The first eight bytes of every zidx file: `\x89 Z I D X \r \n \x1a`.
 ///
 /// The non-ASCII first byte catches 7-bit transports, the CR LF pair catches
@@ -18,7 +21,7 @@ pub const VERSION_MINOR: u16 = 0;
 /// Size of [`Header`] in bytes; fixed for every 1.x version.
 pub const HEADER_SIZE: usize = 128;
 /// Offset of [`Header::header_checksum`]; the checksum covers bytes `0..120`.
-pub const HEADER_CHECKSUM_OFFSET: usize = 120;
+pub const HEADER_CHECKSUM_OFFSET: usize = core::mem::offset_of!(Header, header_checksum);
 
 /// Compatible feature bits defined by this version (none yet). A reader
 /// ignores compatible bits it does not know.
@@ -51,11 +54,11 @@ pub struct Header {
     pub section_count: U32,
     /// Size of one section-table entry; always 64 in 1.x.
     pub section_entry_size: U32,
-    /// [`checksum`] of the section table's bytes.
+    /// [`checksum`](crate::checksum) of the section table's bytes.
     pub section_table_checksum: U64,
     /// Must be zero.
     pub reserved: [u8; 56],
-    /// [`checksum`] of header bytes `0..120`.
+    /// [`checksum`](crate::checksum) of header bytes `0..120`.
     pub header_checksum: U64,
 }
 
@@ -74,15 +77,50 @@ const _: () = {
     assert!(offset_of!(Header, section_entry_size) == 52);
     assert!(offset_of!(Header, section_table_checksum) == 56);
     assert!(offset_of!(Header, reserved) == 64);
-    assert!(offset_of!(Header, header_checksum) == HEADER_CHECKSUM_OFFSET);
+    assert!(offset_of!(Header, header_checksum) == 120);
 };
 
-/// The checksum used for the header, the section table and every section:
-/// XXH3-64 with seed 0 over the bytes (SPEC.md §2.3).
-///
-/// ```
-/// assert_eq!(zidx_format::checksum(b""), 0x2d06800538d394c2);
-/// ```
-pub fn checksum(bytes: &[u8]) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(bytes)
+impl Header {
+    /// A sealed header for a file of `file_len` bytes whose section table of
+    /// `section_count` entries lies at `section_table_offset` and has the
+    /// checksum `section_table_checksum`: every other field takes the one
+    /// value this version writes, and `header_checksum` is filled in.
+    pub fn new(
+        file_len: u64,
+        section_table_offset: u64,
+        section_count: u32,
+        section_table_checksum: u64,
+    ) -> Header {
+        let mut header = Header {
+            magic: MAGIC,
+            version_major: U16::new(VERSION_MAJOR),
+            version_minor: U16::new(VERSION_MINOR),
+            header_size: U32::new(HEADER_SIZE as u32),
+            compat_features: U64::new(0),
+            incompat_features: U64::new(0),
+            file_len: U64::new(file_len),
+            section_table_offset: U64::new(section_table_offset),
+            section_count: U32::new(section_count),
+            section_entry_size: U32::new(SECTION_ENTRY_SIZE as u32),
+            section_table_checksum: U64::new(section_table_checksum),
+            reserved: [0; 56],
+            header_checksum: U64::new(0),
+        };
+        header.seal();
+        header
+    }
+
+    /// The checksum of the bytes the header checksum covers (`0..120`).
+    pub fn computed_checksum(&self) -> u64 {
+        checksum(
+            self.as_bytes()
+                .get(..HEADER_CHECKSUM_OFFSET)
+                .unwrap_or_default(),
+        )
+    }
+
+    /// Recomputes `header_checksum` after a field changed.
+    pub fn seal(&mut self) {
+        self.header_checksum = U64::new(self.computed_checksum());
+    }
 }

@@ -2,10 +2,13 @@
 //!
 //! This crate is the byte-level truth of `format-spec/SPEC.md`: one
 //! [`zerocopy`] struct per on-disk structure, the constants that give their
-//! fields meaning, the hash and checksum functions, and [`Layout::parse`],
-//! which validates the header and section table of a buffer. It does no I/O
-//! and contains no `unsafe` code; the reader (`zidx`) and the writer
-//! (`zidx-writer`) both build on it.
+//! fields meaning, the hash and checksum functions, the section registry
+//! ([`SECTIONS`]), the canonical table placement ([`placement`]) and
+//! [`FileLayout::read_from`], which validates the header and section table of
+//! a file. It does no I/O and contains no `unsafe` code; the reader (`zidx`)
+//! and the writer (`zidx-writer`) both build on it. ARCHITECTURE.md at the
+//! repository root maps each byte of the spec to the item here that defines
+//! it.
 //!
 //! Every struct is `Unaligned` and uses little-endian field types, so it can
 //! be read in place from any offset of any buffer, on any host.
@@ -22,30 +25,33 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod checksum;
 mod error;
-mod hash_index;
+mod file_layout;
+mod hash;
 mod header;
-mod layout;
+pub mod placement;
 mod record;
 mod section;
-pub mod table_layout;
+mod slot;
 
+pub use checksum::{checksum, expect_checksum, Checksum, CHECKSUMS_ENFORCED};
 pub use error::FormatError;
-pub use hash_index::{
-    fingerprint, home_slot, key_hash, HashParams, Slot, HASH_FUNCTION_XXH3_64, HASH_PARAMS_SIZE,
-    LOAD_FACTOR_DEN, LOAD_FACTOR_NUM, MAX_DISPLACEMENT, MAX_RECORDS_BYTES, SLOT_SIZE,
+pub use file_layout::{nonzero_padding, FileLayout, SectionInfo};
+pub use hash::{
+    fingerprint, home_slot, key_hash, HashParams, HASH_FUNCTION_XXH3_64, HASH_PARAMS_SIZE,
+    MAX_LOAD_DENOMINATOR, MAX_LOAD_NUMERATOR, MAX_RECORDS_BYTES,
 };
 pub use header::{
-    checksum, Header, COMPAT_FEATURES_KNOWN, HEADER_CHECKSUM_OFFSET, HEADER_SIZE,
-    INCOMPAT_FEATURES_KNOWN, MAGIC, VERSION_MAJOR, VERSION_MINOR,
+    Header, COMPAT_FEATURES_KNOWN, HEADER_CHECKSUM_OFFSET, HEADER_SIZE, INCOMPAT_FEATURES_KNOWN,
+    MAGIC, VERSION_MAJOR, VERSION_MINOR,
 };
-pub use layout::{read_record, Layout, SectionInfo};
-pub use record::{RecordHeader, MAX_KEY_LEN, MAX_VALUE_LEN, RECORD_HEADER_SIZE};
+pub use record::{
+    header_past_end, read_record, RecordExtent, RecordHeader, MAX_KEY_LEN, MAX_VALUE_LEN,
+    RECORD_HEADER_SIZE,
+};
 pub use section::{
-    SectionEntry, SectionId, MAX_SECTIONS, SECTION_ALIGN, SECTION_ENTRY_SIZE, SECTION_FLAG_REQUIRED,
+    ItemSize, SectionDescriptor, SectionEntry, SectionId, HASH_PARAMS, HASH_SLOTS, MAX_SECTIONS,
+    RECORDS, SECTIONS, SECTION_ALIGN, SECTION_ENTRY_SIZE, SECTION_FLAG_REQUIRED,
 };
-
-/// Whether checksums are enforced. Fuzzing builds (`cfg(fuzzing)`) skip them so
-/// that mutated inputs reach the structural checks behind them; every other
-/// build enforces them.
-pub const CHECKSUMS_ENFORCED: bool = !cfg!(fuzzing);
+pub use slot::{Slot, EMPTY_DISPLACEMENT, MAX_DISPLACEMENT, SLOT_SIZE};

@@ -3,6 +3,9 @@
 use zerocopy::little_endian::{U32, U64};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
+use crate::hash::HASH_PARAMS_SIZE;
+use crate::slot::SLOT_SIZE;
+
 /// Size of one [`SectionEntry`] in bytes.
 pub const SECTION_ENTRY_SIZE: usize = 64;
 /// Every section, and the section table, starts at a multiple of this.
@@ -17,7 +20,7 @@ pub const SECTION_FLAG_REQUIRED: u32 = 1;
 #[derive(Debug, Clone, Copy, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub struct SectionEntry {
-    /// What the section holds; see [`SectionId`].
+    /// What the section holds; see [`SectionId`] and [`SECTIONS`].
     pub id: U32,
     /// Bit 0 is [`SECTION_FLAG_REQUIRED`]; other bits are ignored by 1.0 readers.
     pub flags: U32,
@@ -48,60 +51,160 @@ const _: () = {
     assert!(offset_of!(SectionEntry, reserved) == 48);
 };
 
-/// Section ids defined by format 1.0.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum SectionId {
-    /// Id 1: the key/value records, each a [`RecordHeader`](crate::RecordHeader)
-    /// followed by key and value bytes.
-    Records,
-    /// Id 2: one [`HashParams`](crate::HashParams).
-    HashParams,
-    /// Id 3: the hash slots, one little-endian u64 [`Slot`](crate::Slot) each.
-    HashSlots,
+impl SectionEntry {
+    /// The entry for a section of kind `section` at `offset`: its flags and
+    /// item size come from the registry, so a writer cannot get them wrong.
+    pub fn new(
+        section: &SectionDescriptor,
+        offset: u64,
+        length: u64,
+        item_count: u64,
+        checksum: u64,
+    ) -> SectionEntry {
+        SectionEntry {
+            id: U32::new(section.id.0),
+            flags: U32::new(if section.required {
+                SECTION_FLAG_REQUIRED
+            } else {
+                0
+            }),
+            offset: U64::new(offset),
+            length: U64::new(length),
+            item_count: U64::new(item_count),
+            item_size: U64::new(section.item_size.stored()),
+            checksum: U64::new(checksum),
+            reserved: [0; 16],
+        }
+    }
 }
+
+/// A section id as stored in the section table. Ids this version knows have
+/// a [`SectionDescriptor`] in [`SECTIONS`]; any other id is legal in a file
+/// as long as its entry is not marked required (SPEC.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SectionId(pub u32);
 
 impl SectionId {
-    /// Every id this version knows.
-    pub const ALL: [SectionId; 3] = [
-        SectionId::Records,
-        SectionId::HashParams,
-        SectionId::HashSlots,
-    ];
+    /// Id 1: the key/value records (SPEC.md §5).
+    pub const RECORDS: SectionId = SectionId(1);
+    /// Id 2: the hash parameters (SPEC.md §6.1).
+    pub const HASH_PARAMS: SectionId = SectionId(2);
+    /// Id 3: the hash slots (SPEC.md §6.2).
+    pub const HASH_SLOTS: SectionId = SectionId(3);
 
-    /// The numeric id stored on disk.
-    pub const fn code(self) -> u32 {
-        match self {
-            SectionId::Records => 1,
-            SectionId::HashParams => 2,
-            SectionId::HashSlots => 3,
-        }
+    /// What this version knows about the id, if anything.
+    pub fn descriptor(self) -> Option<&'static SectionDescriptor> {
+        SECTIONS.iter().find(|d| d.id == self)
     }
+}
 
-    /// The id for a stored number, if this version knows it.
-    pub const fn from_code(code: u32) -> Option<SectionId> {
-        match code {
-            1 => Some(SectionId::Records),
-            2 => Some(SectionId::HashParams),
-            3 => Some(SectionId::HashSlots),
-            _ => None,
-        }
-    }
-
-    /// The name used by the spec and by `zidx inspect`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            SectionId::Records => "records",
-            SectionId::HashParams => "hash_params",
-            SectionId::HashSlots => "hash_slots",
+/// The section's name, or `unknown(N)` for an id this version does not know.
+impl core::fmt::Display for SectionId {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.descriptor() {
+            Some(d) => f.write_str(d.name),
+            None => write!(f, "unknown({})", self.0),
         }
     }
 }
 
-/// Name of a section id for messages: the known name, or `unknown(N)`.
-pub(crate) fn section_name(code: u32) -> String {
-    match SectionId::from_code(code) {
-        Some(id) => id.name().to_string(),
-        None => format!("unknown({code})"),
+/// The size of a section's items, as recorded in `item_size`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemSize {
+    /// Items vary in size; `item_size` is 0.
+    Variable,
+    /// Every item has this many bytes.
+    Fixed(u64),
+}
+
+impl ItemSize {
+    /// The value stored in a section entry's `item_size`.
+    pub const fn stored(self) -> u64 {
+        match self {
+            ItemSize::Variable => 0,
+            ItemSize::Fixed(n) => n,
+        }
+    }
+}
+
+/// Everything the format says about one kind of section. The table
+/// [`SECTIONS`] drives parsing (item sizes, required flags, presence),
+/// writing ([`SectionEntry::new`]) and `zidx inspect` (names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SectionDescriptor {
+    /// The id stored on disk.
+    pub id: SectionId,
+    /// The name used by the spec, error messages and `zidx inspect`.
+    pub name: &'static str,
+    /// The size of its items; a file that disagrees is refused.
+    pub item_size: ItemSize,
+    /// Whether every file has it, flagged `REQUIRED`. An optional section is
+    /// written without the flag, so that older readers skip it.
+    pub required: bool,
+    /// The format version (major, minor) that introduced it.
+    pub since: (u16, u16),
+}
+
+/// Every section this version knows, by id. Adding a section starts here
+/// (ARCHITECTURE.md, "How to add a section").
+pub const SECTIONS: &[SectionDescriptor] = &[
+    SectionDescriptor {
+        id: SectionId::RECORDS,
+        name: "records",
+        item_size: ItemSize::Variable,
+        required: true,
+        since: (1, 0),
+    },
+    SectionDescriptor {
+        id: SectionId::HASH_PARAMS,
+        name: "hash_params",
+        item_size: ItemSize::Fixed(HASH_PARAMS_SIZE as u64),
+        required: true,
+        since: (1, 0),
+    },
+    SectionDescriptor {
+        id: SectionId::HASH_SLOTS,
+        name: "hash_slots",
+        item_size: ItemSize::Fixed(SLOT_SIZE as u64),
+        required: true,
+        since: (1, 0),
+    },
+];
+
+/// The descriptor of a section this crate defines. Panics at compile time
+/// (in a const context) or in tests if `id` is missing from [`SECTIONS`]:
+/// only for ids declared above.
+pub(crate) const fn known(id: SectionId) -> &'static SectionDescriptor {
+    let mut i = 0;
+    while i < SECTIONS.len() {
+        if SECTIONS[i].id.0 == id.0 {
+            return &SECTIONS[i];
+        }
+        i += 1;
+    }
+    panic!("section id missing from SECTIONS")
+}
+
+/// The descriptor of the records section.
+pub const RECORDS: &SectionDescriptor = known(SectionId::RECORDS);
+/// The descriptor of the hash parameters section.
+pub const HASH_PARAMS: &SectionDescriptor = known(SectionId::HASH_PARAMS);
+/// The descriptor of the hash slots section.
+pub const HASH_SLOTS: &SectionDescriptor = known(SectionId::HASH_SLOTS);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_names_are_unique() {
+        for (i, a) in SECTIONS.iter().enumerate() {
+            for b in &SECTIONS[i + 1..] {
+                assert_ne!(a.id, b.id);
+                assert_ne!(a.name, b.name);
+            }
+        }
+        assert_eq!(SectionId(3).to_string(), "hash_slots");
+        assert_eq!(SectionId(99).to_string(), "unknown(99)");
     }
 }

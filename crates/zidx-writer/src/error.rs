@@ -1,5 +1,7 @@
 use std::path::PathBuf;
 
+use zidx_text::escape::ShowKey;
+
 /// Everything that can go wrong while building an index.
 ///
 /// When a build fails, the target path is untouched and the temporary file
@@ -50,7 +52,7 @@ pub enum WriteError {
     },
     /// The same key was inserted twice with [`OnDuplicate::Error`](crate::OnDuplicate::Error).
     /// Remove one, or choose `first` or `last`.
-    #[error("duplicate key {}: records {first} and {second} (0-based, insertion order)", show_key(.key))]
+    #[error("duplicate key {}: records {first} and {second} (0-based, insertion order)", ShowKey(.key))]
     DuplicateKey {
         /// The key.
         key: Vec<u8>,
@@ -68,25 +70,4 @@ pub enum WriteError {
         /// What was found under the last seed.
         detail: String,
     },
-    /// An input line or record could not be turned into a key and a value.
-    #[error("{input}:{line}: {problem}")]
-    BadInput {
-        /// The input's name (`-` or `<stdin>` for standard input).
-        input: String,
-        /// 1-based line number where the record starts.
-        line: u64,
-        /// What is wrong.
-        problem: String,
-    },
-}
-
-/// A key for messages: text when printable UTF-8, escaped otherwise, cut at 100 bytes.
-pub(crate) fn show_key(key: &[u8]) -> String {
-    let mut out = Vec::new();
-    crate::input::escape::escape_into(&key[..key.len().min(100)], &mut out);
-    let mut s = format!("\"{}\"", String::from_utf8_lossy(&out));
-    if key.len() > 100 {
-        s.push_str(&format!(" (first 100 of {} bytes)", key.len()));
-    }
-    s
 }

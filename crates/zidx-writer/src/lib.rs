@@ -15,7 +15,7 @@
 //! # let path = dir.path().join("ids.zidx");
 //! use zidx_writer::{OnDuplicate, Options, Writer};
 //!
-//! let mut writer = Writer::create(&path, Options { on_duplicate: OnDuplicate::Last, ..Options::default() })?;
+//! let mut writer = Writer::create(&path, Options::default().with_on_duplicate(OnDuplicate::Last))?;
 //! writer.insert(b"alice", b"1")?;
 //! writer.insert(b"bob", b"2")?;
 //! writer.insert(b"alice", b"3")?; // replaces the first "alice"
@@ -27,19 +27,22 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The [`input`] module parses TSV, CSV and JSON Lines into pairs, as
+//! The `zidx-text` crate parses TSV, CSV and JSON Lines into pairs, as
 //! `zidx build` does.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod atomic_file;
+mod buffered;
 mod error;
-pub mod input;
 mod options;
-mod output;
+mod sink;
 mod writer;
 
+pub use atomic_file::AtomicFile;
+#[cfg(feature = "test-hooks")]
+pub use atomic_file::{Fault, Op};
 pub use error::WriteError;
-pub use options::{OnDuplicate, Options};
-#[doc(hidden)]
-pub use output::{Fault, Op};
+pub use options::{OnDuplicate, Options, ParseOnDuplicateError};
+pub use sink::Sink;
 pub use writer::{Summary, Writer};

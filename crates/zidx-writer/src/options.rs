@@ -10,15 +10,88 @@ pub enum OnDuplicate {
     Last,
 }
 
-/// Options for [`Writer`](crate::Writer).
+impl OnDuplicate {
+    /// Every policy, in the order of their names in help texts.
+    pub const ALL: [OnDuplicate; 3] = [OnDuplicate::Error, OnDuplicate::First, OnDuplicate::Last];
+
+    /// The policy's name: `error`, `first` or `last` (`zidx build
+    /// --on-duplicate`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            OnDuplicate::Error => "error",
+            OnDuplicate::First => "first",
+            OnDuplicate::Last => "last",
+        }
+    }
+}
+
+/// Prints the policy's [name](OnDuplicate::name).
+impl std::fmt::Display for OnDuplicate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Parses a policy's [name](OnDuplicate::name), exactly (`error`, `first`
+/// or `last`).
+impl std::str::FromStr for OnDuplicate {
+    type Err = ParseOnDuplicateError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        OnDuplicate::ALL
+            .into_iter()
+            .find(|d| d.name() == s)
+            .ok_or_else(|| ParseOnDuplicateError {
+                input: s.to_string(),
+            })
+    }
+}
+
+/// A string that names no [`OnDuplicate`] policy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown duplicate-key policy {input:?}: expected error, first or last")]
+pub struct ParseOnDuplicateError {
+    /// The string given.
+    pub input: String,
+}
+
+/// Options for [`Writer`](crate::Writer). New options are added with
+/// defaults, so build one from [`Options::default`]:
+///
+/// ```
+/// use zidx_writer::{OnDuplicate, Options};
+/// let options = Options::default().with_on_duplicate(OnDuplicate::Last);
+/// assert_eq!(options.on_duplicate, OnDuplicate::Last);
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
 pub struct Options {
     /// Duplicate-key policy.
     pub on_duplicate: OnDuplicate,
-    /// Test hook: replaces XXH3 as the writer's hash function. Files built
-    /// with it are not readable unless the hook falls back to
-    /// [`zidx_format::key_hash`] for the seed finally chosen; it exists to
-    /// test the hash-flooding defence. Not part of the stable API.
-    #[doc(hidden)]
-    pub hash_override: Option<fn(&[u8], u64) -> u64>,
+}
+
+impl Options {
+    /// These options with the duplicate-key policy `policy`.
+    pub fn with_on_duplicate(mut self, policy: OnDuplicate) -> Options {
+        self.on_duplicate = policy;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OnDuplicate;
+
+    #[test]
+    fn names_round_trip() {
+        for d in OnDuplicate::ALL {
+            assert_eq!(d.to_string().parse::<OnDuplicate>(), Ok(d));
+        }
+        assert_eq!(OnDuplicate::Last.to_string(), "last");
+        let e = "Last".parse::<OnDuplicate>().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown duplicate-key policy \"Last\": expected error, first or last"
+        );
+    }
 }

@@ -23,13 +23,12 @@ fn records(generation: u8) -> Vec<(Vec<u8>, Vec<u8>)> {
     v
 }
 
-const OPTIONS: Options = Options {
-    on_duplicate: OnDuplicate::Last,
-    hash_override: None,
-};
+fn options() -> Options {
+    Options::default().with_on_duplicate(OnDuplicate::Last)
+}
 
 fn build(path: &Path, generation: u8, fault: Option<Fault>) -> Result<(), WriteError> {
-    let mut w = Writer::create_with_fault(path, OPTIONS, fault)?;
+    let mut w = Writer::create_with_fault(path, options(), fault)?;
     for (k, v) in records(generation) {
         w.insert(&k, &v)?;
     }
@@ -135,7 +134,7 @@ fn a_failed_write_stops_the_build_for_good() {
     // through the buffer as the second.
     let mut w = Writer::create_with_fault(
         &target,
-        OPTIONS,
+        options(),
         Some(Fault {
             op: Some(Op::Write),
             nth: 2,

@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::PathBuf;
 
-use zidx_writer::input::{read_tsv, DEFAULT_MAX_LINE};
+use zidx_text::{read_tsv, DEFAULT_MAX_LINE};
 use zidx_writer::{Options, Writer};
 
 fn testdata(name: &str) -> PathBuf {
@@ -16,7 +16,10 @@ fn testdata(name: &str) -> PathBuf {
 fn build_from_tsv(tsv: &str, out: &std::path::Path) {
     let input = BufReader::new(File::open(testdata(tsv)).unwrap());
     let mut w = Writer::create(out, Options::default()).unwrap();
-    read_tsv(input, tsv, true, DEFAULT_MAX_LINE, |k, v, _| w.insert(k, v)).unwrap();
+    read_tsv(input, tsv, true, DEFAULT_MAX_LINE, |k, v, _| {
+        w.insert(k, v).map_err(Box::<dyn std::error::Error>::from)
+    })
+    .unwrap();
     w.finish().unwrap();
 }
 

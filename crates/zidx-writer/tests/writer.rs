@@ -6,12 +6,24 @@ use std::path::Path;
 use zidx::Index;
 use zidx_writer::{OnDuplicate, Options, WriteError, Writer};
 
+type HashFunction = fn(&[u8], u64) -> u64;
+
 fn build(
     path: &Path,
     options: Options,
     records: &[(&[u8], &[u8])],
 ) -> Result<zidx_writer::Summary, WriteError> {
-    let mut w = Writer::create(path, options)?;
+    build_hashed(path, options, zidx_format::key_hash, records)
+}
+
+/// A build whose hash function is replaced (the `test-hooks` feature).
+fn build_hashed(
+    path: &Path,
+    options: Options,
+    hash: HashFunction,
+    records: &[(&[u8], &[u8])],
+) -> Result<zidx_writer::Summary, WriteError> {
+    let mut w = Writer::create(path, options)?.with_hash_function(hash);
     for (k, v) in records {
         w.insert(k, v)?;
     }
@@ -59,15 +71,7 @@ fn duplicates_first_and_last() {
         (OnDuplicate::Last, &b"5"[..], vec![&b"b"[..], b"c", b"a"]),
     ] {
         let path = dir.path().join(format!("{policy:?}.zidx"));
-        let summary = build(
-            &path,
-            Options {
-                on_duplicate: policy,
-                ..Options::default()
-            },
-            DUPS,
-        )
-        .unwrap();
+        let summary = build(&path, Options::default().with_on_duplicate(policy), DUPS).unwrap();
         assert_eq!((summary.records, summary.inserted), (3, 5));
         let index = Index::open(&path).unwrap();
         index.verify().unwrap();
@@ -145,13 +149,10 @@ fn hash_flooding_is_refused_quickly() {
     let path = dir.path().join("f.zidx");
     let keys: Vec<Vec<u8>> = (0..20_000u32).map(|i| i.to_be_bytes().to_vec()).collect();
     let refs: Vec<(&[u8], &[u8])> = keys.iter().map(|k| (k.as_slice(), &b"v"[..])).collect();
-    let options = Options {
-        hash_override: Some(constant_hash),
-        ..Options::default()
-    };
+    let (options, hash): (_, HashFunction) = (Options::default(), constant_hash);
     // A quadratic build would compare 2*10^8 key pairs per seed; the bound
     // on distinct keys per hash stops each attempt after 256 keys.
-    match build(&path, options, &refs) {
+    match build_hashed(&path, options, hash, &refs) {
         Err(WriteError::HashFlooding { seeds: 8, detail }) => {
             assert!(detail.contains("share the hash"), "{detail}")
         }
@@ -166,11 +167,8 @@ fn collisions_under_one_seed_reseed() {
     let path = dir.path().join("r.zidx");
     let keys: Vec<Vec<u8>> = (0..3000u32).map(|i| i.to_be_bytes().to_vec()).collect();
     let refs: Vec<(&[u8], &[u8])> = keys.iter().map(|k| (k.as_slice(), k.as_slice())).collect();
-    let options = Options {
-        hash_override: Some(colliding_under_seed_zero),
-        ..Options::default()
-    };
-    let summary = build(&path, options, &refs).unwrap();
+    let (options, hash): (_, HashFunction) = (Options::default(), colliding_under_seed_zero);
+    let summary = build_hashed(&path, options, hash, &refs).unwrap();
     assert_eq!(summary.seed, 1);
     let index = Index::open(&path).unwrap();
     index.verify().unwrap();
@@ -192,13 +190,13 @@ fn duplicates_with_reseeding() {
         .iter()
         .map(|(k, v)| (k.as_slice(), v.as_slice()))
         .collect();
-    let options = Options {
-        on_duplicate: OnDuplicate::Last,
-        hash_override: Some(colliding_under_seed_zero),
-    };
+    let (options, hash): (_, HashFunction) = (
+        Options::default().with_on_duplicate(OnDuplicate::Last),
+        colliding_under_seed_zero,
+    );
     // 400 distinct keys share one hash under seed 0: more than 255, so the
     // writer moves to seed 1 before deduplicating.
-    let summary = build(&path, options, &refs).unwrap();
+    let summary = build_hashed(&path, options, hash, &refs).unwrap();
     assert_eq!((summary.seed, summary.records), (1, 400));
     let index = Index::open(&path).unwrap();
     index.verify().unwrap();

@@ -1,18 +1,42 @@
 use std::fmt;
 
 /// The bytes behind an [`Index`](crate::Index) opened from a path: a
-/// read-only memory map, or an owned buffer.
-pub struct Data(pub(crate) Inner);
+/// read-only memory map, an owned buffer, or any other buffer the caller
+/// supplies with [`Data::custom`].
+pub struct Data(Inner);
 
-pub(crate) enum Inner {
+enum Inner {
     Mapped(memmap2::Mmap),
     Owned(Vec<u8>),
+    Custom(Box<dyn AsRef<[u8]> + Send + Sync>),
 }
 
 impl Data {
-    /// Whether the bytes are memory-mapped (as opposed to read into memory).
+    pub(crate) fn mapped(map: memmap2::Mmap) -> Data {
+        Data(Inner::Mapped(map))
+    }
+
+    /// Bytes already in memory.
+    pub fn owned(bytes: Vec<u8>) -> Data {
+        Data(Inner::Owned(bytes))
+    }
+
+    /// Any buffer, for example a mapping made by the caller with options of
+    /// its own, behind one type: an `Index<Data>` then serves files opened
+    /// every way.
+    pub fn custom(bytes: Box<dyn AsRef<[u8]> + Send + Sync>) -> Data {
+        Data(Inner::Custom(bytes))
+    }
+
+    /// Whether the bytes were memory-mapped by [`Index::open`](crate::Index::open).
     pub fn is_mapped(&self) -> bool {
         matches!(self.0, Inner::Mapped(_))
+    }
+}
+
+impl From<Vec<u8>> for Data {
+    fn from(bytes: Vec<u8>) -> Data {
+        Data::owned(bytes)
     }
 }
 
@@ -22,13 +46,18 @@ impl AsRef<[u8]> for Data {
         match &self.0 {
             Inner::Mapped(m) => m,
             Inner::Owned(v) => v,
+            Inner::Custom(c) => (**c).as_ref(),
         }
     }
 }
 
 impl fmt::Debug for Data {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = if self.is_mapped() { "mapped" } else { "owned" };
+        let kind = match self.0 {
+            Inner::Mapped(_) => "mapped",
+            Inner::Owned(_) => "owned",
+            Inner::Custom(_) => "custom",
+        };
         write!(f, "Data({kind}, {} bytes)", self.as_ref().len())
     }
 }

@@ -21,6 +21,17 @@ pub enum Error {
     /// from its source data.
     #[error(transparent)]
     Format(#[from] FormatError),
+    /// A [`Storage`](crate::Storage) backend returned fewer or more bytes
+    /// than asked for.
+    #[error("storage returned {found} bytes at offset {offset}, expected {expected}")]
+    ShortRead {
+        /// Where the read started.
+        offset: u64,
+        /// Bytes asked for.
+        expected: u64,
+        /// Bytes returned.
+        found: u64,
+    },
     /// An operation needed more memory than could be allocated. Only
     /// [`Index::verify`](crate::Index::verify) allocates in proportion to the
     /// file (16 bytes per record); run it where that memory is available.

@@ -3,29 +3,32 @@ use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 
-use zidx_format::{
-    fingerprint, home_slot, key_hash, read_record, FormatError, Layout, Slot, HEADER_SIZE,
-};
+use zidx_format::{home_slot, key_hash, FileLayout, SLOT_SIZE};
 
-use crate::data::{Data, Inner};
+use crate::data::Data;
 use crate::error::Error;
 use crate::mmap::map_read_only;
+use crate::probe::Probe;
+use crate::record_access;
 use crate::records::Records;
 use crate::stats::HashStats;
+use crate::storage::Storage;
 
 /// An open zidx index.
 ///
-/// `D` is where the bytes live: [`Data`] for files opened with
-/// [`Index::open`] or [`Index::read`], or any `AsRef<[u8]>` passed to
-/// [`Index::from_bytes`]. An `Index` is immutable, so it is `Send + Sync`
-/// whenever `D` is, and one instance serves any number of threads.
+/// `S` is where the bytes live: [`Data`] for files opened with
+/// [`Index::open`] or [`Index::read`], any `AsRef<[u8]>` passed to
+/// [`Index::from_bytes`], or any other [`Storage`] passed to
+/// [`Index::from_storage`]. An `Index` is immutable, so it is `Send + Sync`
+/// whenever `S` is, and one instance serves any number of threads.
 #[derive(Debug)]
-pub struct Index<D = Data> {
-    data: D,
-    layout: Layout,
-    records: Range<usize>,
-    slots: Range<usize>,
+pub struct Index<S = Data> {
+    storage: S,
+    layout: FileLayout,
 }
+
+/// The result of one key of [`Index::get_many`].
+pub type Lookup<'a, S> = Result<Option<<S as Storage>::Bytes<'a>>, Error>;
 
 impl Index<Data> {
     /// Opens the index at `path` by memory-mapping it.
@@ -61,10 +64,10 @@ impl Index<Data> {
         let len = file.metadata().map_err(io_err)?.len();
         // Too short to be an index: read it so the parser reports exactly why,
         // and avoid mapping empty files, which some platforms refuse.
-        let data = if len < HEADER_SIZE as u64 {
-            Data(Inner::Owned(read_all(file, len).map_err(io_err)?))
+        let data = if len < zidx_format::HEADER_SIZE as u64 {
+            Data::owned(read_all(file, len).map_err(io_err)?)
         } else {
-            Data(Inner::Mapped(map_read_only(&file).map_err(io_err)?))
+            Data::mapped(map_read_only(&file).map_err(io_err)?)
         };
         Index::from_bytes(data)
     }
@@ -81,43 +84,7 @@ impl Index<Data> {
         };
         let file = File::open(path).map_err(io_err)?;
         let len = file.metadata().map_err(io_err)?.len();
-        Index::from_bytes(Data(Inner::Owned(read_all(file, len).map_err(io_err)?)))
-    }
-}
-
-/// The probe of SPEC.md §6.4: the offsets of the slots at displacement `d`
-/// from `home` with a matching fingerprint, for d = 0, 1, ..., stopping at
-/// an empty slot, at a record closer to its home than `d`, or after
-/// `max_d`. At most 255 slots, whatever the file says.
-struct Candidates<'s> {
-    slots: &'s [u8],
-    home: u64,
-    d: u64,
-    max_d: u64,
-    fp: u8,
-}
-
-impl Iterator for Candidates<'_> {
-    type Item = u64;
-
-    #[inline]
-    fn next(&mut self) -> Option<u64> {
-        while self.d <= self.max_d {
-            let d = self.d;
-            let slot = Slot::read(self.slots, self.home.saturating_add(d));
-            let sd = u64::from(slot.displacement_byte());
-            // An empty slot (255), or a record closer to its home than we
-            // are to ours, means every record with our home has been passed.
-            if sd == 255 || sd < d {
-                self.d = self.max_d.saturating_add(1);
-                return None;
-            }
-            self.d += 1;
-            if sd == d && slot.fingerprint() == self.fp {
-                return Some(slot.offset());
-            }
-        }
-        None
+        Index::from_bytes(Data::owned(read_all(file, len).map_err(io_err)?))
     }
 }
 
@@ -137,37 +104,63 @@ impl<D: AsRef<[u8]>> Index<D> {
     /// assert!(err.to_string().contains("truncated"));
     /// ```
     pub fn from_bytes(data: D) -> Result<Index<D>, Error> {
-        let layout = Layout::parse(data.as_ref())?;
-        let records = layout.records.range();
-        let slots = layout.hash_slots.range();
-        Ok(Index {
-            data,
-            layout,
-            records,
-            slots,
-        })
+        Index::from_storage(data)
+    }
+
+    /// The underlying bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.storage.as_ref()
+    }
+}
+
+impl<S: Storage> Index<S> {
+    /// Opens an index whose bytes `storage` gives access to. Reads the
+    /// header, the section table and the hash parameters (for files from the
+    /// reference writer, the first 352 bytes) and nothing else.
+    pub fn from_storage(storage: S) -> Result<Index<S>, Error> {
+        let layout = FileLayout::read_from(storage.file_len(), |offset, buf: &mut [u8]| {
+            let bytes = storage.read_at(offset, buf.len() as u64)?;
+            let bytes = bytes.as_ref();
+            if bytes.len() != buf.len() {
+                return Err(Error::ShortRead {
+                    offset,
+                    expected: buf.len() as u64,
+                    found: bytes.len() as u64,
+                });
+            }
+            buf.copy_from_slice(bytes);
+            Ok(())
+        })?;
+        Ok(Index { storage, layout })
     }
 
     /// Looks up `key`: `Ok(Some(value))` borrowed from the file, `Ok(None)`
     /// when absent, and `Err` only when the bytes consulted are corrupt.
     ///
-    /// Reads at most `max_displacement + 1` slots, which are contiguous, and
-    /// one record per slot whose 8-bit fingerprint matches (on average
-    /// about one record for a hit and 1/256 of one for a miss).
+    /// Reads the run of at most `max_displacement + 1` contiguous slots that
+    /// starts at the key's home, and one record per slot whose 8-bit
+    /// fingerprint matches (on average about one record for a hit and 1/256
+    /// of one for a miss).
     #[inline]
-    pub fn get(&self, key: &[u8]) -> Result<Option<&[u8]>, Error> {
-        if self.layout.slot_count == 0 {
+    pub fn get(&self, key: &[u8]) -> Result<Option<S::Bytes<'_>>, Error> {
+        if self.layout.slot_count() == 0 {
             return Ok(None);
         }
-        let hash = key_hash(key, self.layout.seed);
-        self.get_hashed(key, hash)
+        let hash = key_hash(key, self.layout.seed());
+        let mut probe = self.probe(hash)?;
+        self.resolve(key, &mut probe, None)
     }
 
     /// Looks up many keys, overlapping their memory accesses: the slots of a
     /// group of keys are requested before any is inspected, then their
-    /// records, so cache and TLB misses are served in parallel instead of one
-    /// after another. Results go to `out` (cleared first) in the order of
-    /// `keys`. Same results as calling [`get`](Index::get) for each key.
+    /// records, so cache and TLB misses (or, for remote storage, requests)
+    /// are served together instead of one after another. Each key is probed
+    /// once.
+    ///
+    /// `out` is cleared, then gets one result per key, in the order of
+    /// `keys`: the same result [`get`](Index::get) gives for that key. A
+    /// corrupt record makes its key's result an `Err` and leaves every other
+    /// key's result as it would be.
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -178,15 +171,12 @@ impl<D: AsRef<[u8]>> Index<D> {
     /// # w.finish()?;
     /// let index = zidx::Index::open(&path)?;
     /// let mut out = Vec::new();
-    /// index.get_many(&[&b"a"[..], b"b"], &mut out)?;
-    /// assert_eq!(out, [Some(&b"1"[..]), None]);
+    /// index.get_many(&[&b"a"[..], b"b"], &mut out);
+    /// assert_eq!(out[0].as_ref().ok(), Some(&Some(&b"1"[..])));
+    /// assert_eq!(out[1].as_ref().ok(), Some(&None));
     /// # Ok(()) }
     /// ```
-    pub fn get_many<'a, K: AsRef<[u8]>>(
-        &'a self,
-        keys: &[K],
-        out: &mut Vec<Option<&'a [u8]>>,
-    ) -> Result<(), Error> {
+    pub fn get_many<'a, K: AsRef<[u8]>>(&'a self, keys: &[K], out: &mut Vec<Lookup<'a, S>>) {
         // Each stage issues up to GROUP independent loads from a short loop,
         // so they fit in the CPU's reorder window together and their cache
         // and TLB misses overlap; a small group would leave memory-level
@@ -194,95 +184,91 @@ impl<D: AsRef<[u8]>> Index<D> {
         const GROUP: usize = 32;
         out.clear();
         out.reserve(keys.len());
-        if self.layout.slot_count == 0 {
-            out.extend(keys.iter().map(|_| None));
-            return Ok(());
+        if self.layout.slot_count() == 0 {
+            out.extend(keys.iter().map(|_| Ok(None)));
+            return;
         }
-        let slots = self.slots_bytes();
-        let records = self.records_bytes();
+        let seed = self.layout.seed();
+        let records_base = self.layout.records().offset;
         let mut hashes = [0u64; GROUP];
-        let mut homes = [0u64; GROUP];
-        let mut candidates = [u64::MAX; GROUP];
+        let mut ranges: Vec<Range<u64>> = Vec::with_capacity(GROUP);
+        let mut probes: Vec<Result<(Probe<S::Bytes<'a>>, Option<u64>), Error>> =
+            Vec::with_capacity(GROUP);
         for group in keys.chunks(GROUP) {
-            let n = group.len();
-            // Stage 1: hash every key (no loads but the keys themselves).
-            for ((h, home), key) in hashes.iter_mut().zip(homes.iter_mut()).zip(group) {
-                *h = key_hash(key.as_ref(), self.layout.seed);
-                *home = home_slot(*h, self.layout.slot_count);
+            // Stage 1: hash every key, and ask for its home slot.
+            ranges.clear();
+            for (h, key) in hashes.iter_mut().zip(group) {
+                *h = key_hash(key.as_ref(), seed);
+                let home = self.slot_offset(home_slot(*h, self.layout.slot_count()));
+                ranges.push(home..home + SLOT_SIZE as u64);
             }
-            // Stage 2: load every home slot.
-            let mut touched = 0u64;
-            for &home in &homes[..n] {
-                touched ^= Slot::read(slots, home).0;
+            self.storage.prefetch(&ranges);
+            // Stage 2: probe each key's slots (now arriving) to its first
+            // candidate record, and ask for every candidate.
+            probes.clear();
+            ranges.clear();
+            for &h in &hashes[..group.len()] {
+                let probe = self.probe(h).map(|mut p| {
+                    let first = p.next();
+                    (p, first)
+                });
+                if let Ok((_, Some(at))) = &probe {
+                    ranges.push(records_base + at..records_base + at + 1);
+                }
+                probes.push(probe);
             }
-            // Stage 3: find each key's first candidate record (slots now
-            // cached), then load every candidate record.
-            for ((c, &h), &home) in candidates.iter_mut().zip(&hashes[..n]).zip(&homes[..n]) {
-                *c = self.first_candidate(slots, h, home).unwrap_or(u64::MAX);
+            self.storage.prefetch(&ranges);
+            // Stage 3: compare the candidates, going on down a probe only
+            // when a fingerprint matched another key.
+            for (probe, key) in probes.drain(..).zip(group) {
+                out.push(
+                    probe.and_then(|(mut p, first)| self.resolve(key.as_ref(), &mut p, first)),
+                );
             }
-            for &c in &candidates[..n] {
-                let at = usize::try_from(c).unwrap_or(usize::MAX);
-                touched ^= u64::from(records.get(at).copied().unwrap_or(0));
-            }
-            // The loads above matter only for their cache effects; black_box
-            // keeps the compiler from dropping them.
-            std::hint::black_box(touched);
-            // Stage 4: the real lookups, served from cache.
-            for (&h, key) in hashes.iter().zip(group) {
-                out.push(self.get_hashed(key.as_ref(), h)?);
-            }
-        }
-        Ok(())
-    }
-
-    /// The records a lookup of `hash` must compare, in probe order.
-    #[inline]
-    fn candidates<'s>(&self, slots: &'s [u8], hash: u64, home: u64) -> Candidates<'s> {
-        Candidates {
-            slots,
-            home,
-            d: 0,
-            max_d: u64::from(self.layout.max_displacement),
-            fp: fingerprint(hash),
         }
     }
 
-    /// Offset of the first record whose slot matches `hash`'s home and
-    /// fingerprint, without reading any record.
-    fn first_candidate(&self, slots: &[u8], hash: u64, home: u64) -> Option<u64> {
-        self.candidates(slots, hash, home).next()
+    /// File offset of slot `i`.
+    #[inline]
+    fn slot_offset(&self, i: u64) -> u64 {
+        self.layout.hash_slots().offset + i * SLOT_SIZE as u64
     }
 
+    /// The probe for `hash`: the slots from its home up to the largest
+    /// displacement, read at once.
     #[inline]
-    fn get_hashed(&self, key: &[u8], hash: u64) -> Result<Option<&[u8]>, Error> {
-        let home = home_slot(hash, self.layout.slot_count);
-        for offset in self.candidates(self.slots_bytes(), hash, home) {
-            let (k, v) = self.record_at(offset)?;
-            if k == key {
-                return Ok(Some(v));
+    fn probe(&self, hash: u64) -> Result<Probe<S::Bytes<'_>>, Error> {
+        let home = home_slot(hash, self.layout.slot_count());
+        // home < slot_count and the table holds slot_count + max_displacement
+        // slots (checked at open), so the window lies inside it.
+        let window = (u64::from(self.layout.max_displacement()) + 1) * SLOT_SIZE as u64;
+        let slots = self.storage.read_at(self.slot_offset(home), window)?;
+        Ok(Probe::new(slots, hash))
+    }
+
+    /// Follows `probe` (whose next candidate, if already taken, is `first`)
+    /// until a record's key is `key`; returns its value.
+    #[inline]
+    fn resolve<'s>(
+        &'s self,
+        key: &[u8],
+        probe: &mut Probe<S::Bytes<'s>>,
+        first: Option<u64>,
+    ) -> Result<Option<S::Bytes<'s>>, Error> {
+        let section = self.layout.records();
+        let mut candidate = match first {
+            Some(at) => Some(at),
+            None => probe.next(),
+        };
+        while let Some(at) = candidate {
+            let extent = record_access::locate(&self.storage, section, at)?;
+            let stored = record_access::bytes(&self.storage, section, extent.key)?;
+            if stored.as_ref() == key {
+                return record_access::bytes(&self.storage, section, extent.value).map(Some);
             }
+            candidate = probe.next();
         }
         Ok(None)
-    }
-
-    /// The record at `offset` within the records section.
-    pub(crate) fn record_at(&self, offset: u64) -> Result<(&[u8], &[u8]), FormatError> {
-        let records = self.records_bytes();
-        read_record(records, self.layout.records.offset, offset).map(|(k, v, _)| (k, v))
-    }
-
-    pub(crate) fn records_bytes(&self) -> &[u8] {
-        self.data
-            .as_ref()
-            .get(self.records.clone())
-            .unwrap_or_default()
-    }
-
-    pub(crate) fn slots_bytes(&self) -> &[u8] {
-        self.data
-            .as_ref()
-            .get(self.slots.clone())
-            .unwrap_or_default()
     }
 
     /// Number of records.
@@ -297,39 +283,30 @@ impl<D: AsRef<[u8]>> Index<D> {
 
     /// Iterates over every record in stored order (the order they were
     /// inserted). Yields `Err` once and stops if a record is corrupt.
-    pub fn iter(&self) -> Records<'_> {
-        Records::new(
-            self.records_bytes(),
-            self.layout.records.offset,
-            self.layout.record_count(),
-        )
+    pub fn iter(&self) -> Records<'_, S> {
+        Records::new(&self.storage, self.layout.records())
     }
 
     /// The validated header and section table.
-    pub fn layout(&self) -> &Layout {
+    pub fn layout(&self) -> &FileLayout {
         &self.layout
     }
 
-    /// The underlying bytes.
-    pub fn as_bytes(&self) -> &[u8] {
-        self.data.as_ref()
-    }
-
     /// The backing storage.
-    pub fn data(&self) -> &D {
-        &self.data
+    pub fn storage(&self) -> &S {
+        &self.storage
     }
 
     /// Load factor and probe lengths of the hash table (reads every slot).
-    pub fn hash_stats(&self) -> HashStats {
-        HashStats::compute(self.slots_bytes(), &self.layout)
+    pub fn hash_stats(&self) -> Result<HashStats, Error> {
+        HashStats::compute(&self.storage, &self.layout)
     }
 }
 
-impl<'a, D: AsRef<[u8]>> IntoIterator for &'a Index<D> {
-    type Item = Result<(&'a [u8], &'a [u8]), Error>;
-    type IntoIter = Records<'a>;
-    fn into_iter(self) -> Records<'a> {
+impl<'a, S: Storage> IntoIterator for &'a Index<S> {
+    type Item = Result<(S::Bytes<'a>, S::Bytes<'a>), Error>;
+    type IntoIter = Records<'a, S>;
+    fn into_iter(self) -> Records<'a, S> {
         self.iter()
     }
 }

@@ -30,6 +30,8 @@
 //!   filesystems and files that other programs might change.
 //! * [`Index::from_bytes`] parses any buffer you already hold (`&[u8]`,
 //!   `Vec<u8>`, `Arc<[u8]>`, ...).
+//! * [`Index::from_storage`] reads through any [`Storage`]: a backend that
+//!   reads by offset and length, such as one over HTTP range requests.
 //!
 //! Opening checks the header, the section table and their checksums and
 //! reads nothing else, so it costs the same for a 1 KiB and a 100 GiB file.
@@ -42,13 +44,17 @@ mod data;
 mod error;
 mod index;
 mod mmap;
+mod probe;
+mod record_access;
 mod records;
 mod stats;
+mod storage;
 mod verify;
 
 pub use data::Data;
 pub use error::Error;
-pub use index::Index;
+pub use index::{Index, Lookup};
 pub use records::Records;
 pub use stats::HashStats;
-pub use zidx_format::{FormatError, Layout, SectionInfo};
+pub use storage::Storage;
+pub use zidx_format::{FileLayout, FormatError, SectionId, SectionInfo};

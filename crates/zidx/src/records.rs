@@ -1,27 +1,44 @@
-use zidx_format::read_record;
+use zidx_format::SectionInfo;
 
+use crate::data::Data;
 use crate::error::Error;
+use crate::record_access;
+use crate::storage::Storage;
 
 /// Iterator over the records of an [`Index`](crate::Index) in stored order,
 /// from [`Index::iter`](crate::Index::iter).
 ///
 /// Yields at most the record count stored in the section table, so it ends
 /// on any input; after yielding an error it yields nothing more.
-#[derive(Debug, Clone)]
-pub struct Records<'a> {
-    bytes: &'a [u8],
-    section_offset: u64,
+pub struct Records<'a, S: Storage + ?Sized = Data> {
+    storage: &'a S,
+    section: &'a SectionInfo,
     pos: u64,
     remaining: u64,
 }
 
-impl<'a> Records<'a> {
-    pub(crate) fn new(bytes: &'a [u8], section_offset: u64, count: u64) -> Records<'a> {
+impl<S: Storage + ?Sized> std::fmt::Debug for Records<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Records")
+            .field("pos", &self.pos)
+            .field("remaining", &self.remaining)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Storage + ?Sized> Clone for Records<'_, S> {
+    fn clone(&self) -> Self {
+        Records { ..*self }
+    }
+}
+
+impl<'a, S: Storage + ?Sized> Records<'a, S> {
+    pub(crate) fn new(storage: &'a S, section: &'a SectionInfo) -> Records<'a, S> {
         Records {
-            bytes,
-            section_offset,
+            storage,
+            section,
             pos: 0,
-            remaining: count,
+            remaining: section.item_count,
         }
     }
 
@@ -31,14 +48,14 @@ impl<'a> Records<'a> {
     }
 }
 
-impl<'a> Iterator for Records<'a> {
-    type Item = Result<(&'a [u8], &'a [u8]), Error>;
+impl<'a, S: Storage + ?Sized> Iterator for Records<'a, S> {
+    type Item = Result<(S::Bytes<'a>, S::Bytes<'a>), Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.remaining == 0 {
             return None;
         }
-        match read_record(self.bytes, self.section_offset, self.pos) {
+        match record_access::read(self.storage, self.section, self.pos) {
             Ok((k, v, next)) => {
                 self.pos = next;
                 self.remaining -= 1;
@@ -46,7 +63,7 @@ impl<'a> Iterator for Records<'a> {
             }
             Err(e) => {
                 self.remaining = 0;
-                Some(Err(e.into()))
+                Some(Err(e))
             }
         }
     }

@@ -1,7 +1,14 @@
-use zidx_format::{Layout, Slot, SLOT_SIZE};
+use zidx_format::{FileLayout, Slot, SLOT_SIZE};
+
+use crate::error::Error;
+use crate::storage::Storage;
+
+/// Slots read per request while walking the table: 1 MiB.
+const CHUNK_SLOTS: u64 = 1 << 17;
 
 /// Statistics of the hash table, as shown by `zidx inspect`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct HashStats {
     /// Records in the table.
     pub records: u64,
@@ -18,22 +25,30 @@ pub struct HashStats {
 }
 
 impl HashStats {
-    pub(crate) fn compute(slots: &[u8], layout: &Layout) -> HashStats {
+    pub(crate) fn compute<S: Storage + ?Sized>(
+        storage: &S,
+        layout: &FileLayout,
+    ) -> Result<HashStats, Error> {
+        let table = layout.hash_slots();
         let mut occupied = 0u64;
         let mut displacement_sum = 0u64;
-        for raw in slots.chunks_exact(SLOT_SIZE) {
-            let slot = Slot(u64::from_le_bytes(raw.try_into().unwrap_or([0xFF; 8])));
-            if !slot.is_empty() {
+        let mut done = 0u64;
+        while done < table.item_count {
+            let n = (table.item_count - done).min(CHUNK_SLOTS);
+            let chunk =
+                storage.read_at(table.offset + done * SLOT_SIZE as u64, n * SLOT_SIZE as u64)?;
+            for slot in Slot::all(chunk.as_ref()).filter(|s| !s.is_empty()) {
                 occupied += 1;
                 displacement_sum += u64::from(slot.displacement_byte());
             }
+            done += n;
         }
         let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-        HashStats {
+        Ok(HashStats {
             records: layout.record_count(),
-            slot_count: layout.slot_count,
-            table_slots: layout.hash_slots.item_count,
-            load_factor: ratio(layout.record_count(), layout.slot_count),
+            slot_count: layout.slot_count(),
+            table_slots: table.item_count,
+            load_factor: ratio(layout.record_count(), layout.slot_count()),
             mean_probe_length: if occupied == 0 {
                 0.0
             } else {
@@ -42,8 +57,8 @@ impl HashStats {
             max_probe_length: if occupied == 0 {
                 0
             } else {
-                u64::from(layout.max_displacement) + 1
+                u64::from(layout.max_displacement()) + 1
             },
-        }
+        })
     }
 }

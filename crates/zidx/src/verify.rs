@@ -1,12 +1,20 @@
 //! Full verification: every checksum and every invariant of SPEC.md §7.
 
-use zidx_format::table_layout::{emit_slots, max_displacement, sort_entries, Entry};
-use zidx_format::{key_hash, read_record, FormatError, Slot, SLOT_SIZE};
+use zidx_format::placement::{emit_slots, max_displacement, sort_canonical, HashedRecord};
+use zidx_format::{
+    expect_checksum, key_hash, nonzero_padding, Checksum, FormatError, SectionInfo, Slot, SLOT_SIZE,
+};
+use zidx_text::escape::ShowKey;
 
 use crate::error::Error;
 use crate::index::Index;
+use crate::record_access;
+use crate::storage::Storage;
 
-impl<D: AsRef<[u8]>> Index<D> {
+/// Bytes read per request while streaming a section: 1 MiB.
+const CHUNK: u64 = 1 << 20;
+
+impl<S: Storage> Index<S> {
     /// Checks every byte of the file: the checksum of every section, that
     /// bytes outside sections are zero, that the records tile their section
     /// exactly with unique keys, and that the hash table is exactly the one
@@ -19,41 +27,54 @@ impl<D: AsRef<[u8]>> Index<D> {
     /// 16 bytes per record.
     pub fn verify(&self) -> Result<(), Error> {
         let layout = self.layout();
-        let bytes = self.as_bytes();
-        layout.verify_section_checksums(bytes)?;
-        layout.verify_gaps(bytes)?;
+        let storage = self.storage();
+        for section in layout.sections() {
+            verify_checksum(storage, section)?;
+        }
+        for gap in layout.padding() {
+            for_each_chunk(
+                storage,
+                gap.start,
+                gap.end - gap.start,
+                |at, bytes| match bytes.iter().position(|&b| b != 0) {
+                    Some(pos) => Err(nonzero_padding(at + pos as u64, bytes[pos]).into()),
+                    None => Ok(()),
+                },
+            )?;
+        }
 
         // Records tile their section; collect (hash, offset) of each.
-        let records = self.records_bytes();
-        let rec_base = layout.records.offset;
+        let section = layout.records();
         let count = layout.record_count();
         // `count` records of at least 6 bytes fit in the section (checked at
         // open), so this allocation is bounded by the file size; a forged
         // file can still ask for more memory than there is: fail politely.
-        let mut entries: Vec<Entry> = Vec::new();
+        let mut hashed: Vec<HashedRecord> = Vec::new();
         let wanted = usize::try_from(count).unwrap_or(usize::MAX);
-        entries
+        hashed
             .try_reserve_exact(wanted)
             .map_err(|_| Error::OutOfMemory {
-                bytes: count.saturating_mul(core::mem::size_of::<Entry>() as u64),
+                bytes: count.saturating_mul(core::mem::size_of::<HashedRecord>() as u64),
                 purpose: "verify's (hash, offset) pairs, 16 bytes per record",
             })?;
-        let mut pos = 0u64;
-        for _ in 0..count {
-            let (key, _, next) = read_record(records, rec_base, pos)?;
-            entries.push(Entry {
-                hash: key_hash(key, layout.seed),
-                offset: pos,
+        let mut records = self.iter();
+        loop {
+            let offset = records.position();
+            let Some(record) = records.next() else { break };
+            let (key, _) = record?;
+            hashed.push(HashedRecord {
+                hash: key_hash(key.as_ref(), layout.seed()),
+                offset,
             });
-            pos = next;
         }
-        if pos != records.len() as u64 {
+        let end = records.position();
+        if end != section.length {
             return Err(FormatError::Record {
-                offset: rec_base + pos,
-                section_offset: pos,
+                offset: section.offset + end,
+                section_offset: end,
                 problem: format!(
                     "{} bytes after the last of {count} records",
-                    records.len() as u64 - pos
+                    section.length - end
                 ),
             }
             .into());
@@ -62,87 +83,120 @@ impl<D: AsRef<[u8]>> Index<D> {
         // The canonical order (SPEC.md §6.3). Placing it first bounds every
         // run of equal hashes to 255 records, which bounds the duplicate
         // search below.
-        sort_entries(&mut entries);
-        let params_offset = layout.hash_params.offset;
-        let max_disp = max_displacement(&entries, layout.slot_count).map_err(|(slot, disp)| FormatError::InvalidField {
-            field: "hash_params.seed".into(),
-            offset: params_offset,
-            found: layout.seed,
-            expected: format!("a seed under which no record is more than 254 slots from home (slot {slot} would be {disp})"),
-        })?;
-        if max_disp != layout.max_displacement {
-            return Err(FormatError::InvalidField {
-                field: "hash_params.max_displacement".into(),
-                offset: params_offset + 16,
-                found: layout.max_displacement.into(),
-                expected: format!("{max_disp}, the largest displacement of the records' layout"),
-            }
-            .into());
+        sort_canonical(&mut hashed);
+        let max_disp = max_displacement(&hashed, layout.slot_count())
+            .map_err(|o| layout.unusable_seed(o.slot, o.displacement))?;
+        if max_disp != layout.max_displacement() {
+            return Err(layout.wrong_max_displacement(max_disp).into());
         }
-        // Equal keys have equal hashes, so duplicates are adjacent.
-        let mut run_start = 0;
-        for i in 1..entries.len() {
-            let (prev, cur) = (entries[i - 1], entries[i]);
-            if prev.hash != cur.hash {
-                run_start = i;
-                continue;
-            }
-            let (key, _) = self.record_at(cur.offset)?;
-            for earlier in &entries[run_start..i] {
-                if self.record_at(earlier.offset)?.0 == key {
-                    return Err(FormatError::Record {
-                        offset: rec_base + cur.offset,
-                        section_offset: cur.offset,
-                        problem: format!(
-                            "duplicate key {:?}, also at records offset {}",
-                            String::from_utf8_lossy(key),
-                            earlier.offset
-                        ),
-                    }
-                    .into());
-                }
-            }
-        }
+        check_unique_keys(storage, section, &hashed)?;
 
         // The stored table must be the canonical one, slot for slot.
-        let slots = self.slots_bytes();
-        let slots_base = layout.hash_slots.offset;
-        let mut stored = slots.chunks_exact(SLOT_SIZE);
+        let table = layout.hash_slots();
         let mut index = 0u64;
-        let compare = |expected: Slot| -> Result<(), FormatError> {
-            let found = stored
-                .next()
-                .map(|raw| Slot(u64::from_le_bytes(raw.try_into().unwrap_or([0; 8]))));
+        let mut chunk: Option<(u64, S::Bytes<'_>)> = None;
+        let compare = |expected: Slot| -> Result<(), Error> {
             let here = index;
             index += 1;
+            let first_in_chunk = here - here % (CHUNK / SLOT_SIZE as u64);
+            if chunk
+                .as_ref()
+                .is_none_or(|(start, _)| *start != first_in_chunk)
+            {
+                let n =
+                    (table.item_count.saturating_sub(first_in_chunk)).min(CHUNK / SLOT_SIZE as u64);
+                let bytes = storage.read_at(
+                    table.offset + first_in_chunk * SLOT_SIZE as u64,
+                    n * SLOT_SIZE as u64,
+                )?;
+                chunk = Some((first_in_chunk, bytes));
+            }
+            let found = chunk
+                .as_ref()
+                .and_then(|(start, bytes)| Slot::read(bytes.as_ref(), here - start));
             match found {
                 Some(found) if found == expected => Ok(()),
                 found => Err(FormatError::Slot {
                     slot: here,
-                    offset: slots_base + here * SLOT_SIZE as u64,
+                    offset: table.offset + here * SLOT_SIZE as u64,
                     problem: format!(
-                        "found {}, expected {}",
-                        found.map_or_else(|| "end of table".to_string(), describe),
-                        describe(expected)
+                        "found {}, expected {expected}",
+                        found.map_or_else(|| "end of table".to_string(), |s| s.to_string()),
                     ),
-                }),
+                }
+                .into()),
             }
         };
-        emit_slots(&entries, layout.slot_count, max_disp, compare)?;
+        emit_slots(&hashed, layout.slot_count(), max_disp, compare)?;
         Ok(())
     }
 }
 
-fn describe(slot: Slot) -> String {
-    if slot.is_empty() {
-        format!("{:#018x} (empty)", slot.0)
-    } else {
-        format!(
-            "{:#018x} (record at {}, fingerprint {:#04x}, displacement {})",
-            slot.0,
-            slot.offset(),
-            slot.fingerprint(),
-            slot.displacement_byte()
-        )
+/// Checks a section's bytes against its stored checksum.
+fn verify_checksum<S: Storage + ?Sized>(storage: &S, section: &SectionInfo) -> Result<(), Error> {
+    let mut sum = Checksum::new();
+    for_each_chunk(storage, section.offset, section.length, |_, bytes| {
+        sum.update(bytes);
+        Ok(())
+    })?;
+    expect_checksum(
+        &section.name(),
+        section.offset,
+        section.length,
+        section.checksum,
+        sum.finish(),
+    )?;
+    Ok(())
+}
+
+/// Calls `f(offset, bytes)` for the bytes `start..start + len`, read in
+/// chunks of at most [`CHUNK`] bytes.
+fn for_each_chunk<S: Storage + ?Sized>(
+    storage: &S,
+    start: u64,
+    len: u64,
+    mut f: impl FnMut(u64, &[u8]) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let mut done = 0u64;
+    while done < len {
+        let n = (len - done).min(CHUNK);
+        let bytes = storage.read_at(start + done, n)?;
+        f(start + done, bytes.as_ref())?;
+        done += n;
     }
+    Ok(())
+}
+
+/// Equal keys have equal hashes, so in canonical order duplicates are
+/// neighbours within a run of equal hashes.
+fn check_unique_keys<S: Storage + ?Sized>(
+    storage: &S,
+    section: &SectionInfo,
+    hashed: &[HashedRecord],
+) -> Result<(), Error> {
+    let key_at = |at: u64| record_access::read(storage, section, at).map(|(k, _, _)| k);
+    let mut run_start = 0;
+    for i in 1..hashed.len() {
+        let (prev, cur) = (hashed[i - 1], hashed[i]);
+        if prev.hash != cur.hash {
+            run_start = i;
+            continue;
+        }
+        let key = key_at(cur.offset)?;
+        for earlier in &hashed[run_start..i] {
+            if key_at(earlier.offset)?.as_ref() == key.as_ref() {
+                return Err(FormatError::Record {
+                    offset: section.offset + cur.offset,
+                    section_offset: cur.offset,
+                    problem: format!(
+                        "duplicate key {}, also at records offset {}",
+                        ShowKey(key.as_ref()),
+                        earlier.offset
+                    ),
+                }
+                .into());
+            }
+        }
+    }
+    Ok(())
 }

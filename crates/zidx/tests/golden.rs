@@ -22,7 +22,7 @@ fn golden_files_open_and_verify_in_both_modes() {
             Index::read(testdata(name)).unwrap(),
         ] {
             index.verify().unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert_eq!(index.layout().version_major, 1);
+            assert_eq!(index.layout().version().0, 1);
         }
     }
 }
@@ -30,7 +30,7 @@ fn golden_files_open_and_verify_in_both_modes() {
 #[test]
 fn spec_example_answers() {
     let index = Index::open(testdata("spec-example.zidx")).unwrap();
-    assert!(index.data().is_mapped());
+    assert!(index.storage().is_mapped());
     assert_eq!(index.len(), 3);
     assert_eq!(index.get(b"apple").unwrap(), Some(&b"red"[..]));
     assert_eq!(index.get(b"banana").unwrap(), Some(&b"yellow"[..]));

@@ -75,7 +75,7 @@ pub trait Opened: Sync {
     /// A per-thread reader (a transaction, a connection, or just a borrow).
     fn reader(&self) -> Result<Box<dyn Reader + '_>>;
     /// zidx only: the index, for `get_many` and `verify`.
-    fn as_zidx(&self) -> Option<&self::zidx::AnyIndex> {
+    fn as_zidx(&self) -> Option<&::zidx::Index> {
         None
     }
 }
@@ -86,8 +86,6 @@ pub trait Reader {
     /// Panics on a library error: the harness built every file itself.
     fn get(&mut self, key: &[u8]) -> Option<u64>;
 }
-
-pub use self::zidx::AnyIndex;
 
 /// Every system, zidx first.
 pub fn all() -> Vec<Box<dyn System>> {

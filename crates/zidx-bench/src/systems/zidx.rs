@@ -2,8 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use memmap2::Mmap;
-use zidx::Index;
+use zidx::{Data, Index};
 use zidx_writer::{Options, Writer};
 
 use super::{must, Access, BuildOutcome, Opened, Reader, Result, System};
@@ -51,8 +50,10 @@ impl System for Zidx {
     fn open(&self, _data: &Path, dir: &Path, access: Access) -> Result<Box<dyn Opened + '_>> {
         let path = dir.join(FILE);
         Ok(Box::new(match access {
-            Access::Default | Access::NoReadahead => AnyIndex::Open(Index::open(path)?),
-            Access::Readahead => AnyIndex::Mapped(Index::from_bytes(map_file(&path, false)?)?),
+            Access::Default | Access::NoReadahead => Index::open(path)?,
+            Access::Readahead => {
+                Index::from_bytes(Data::custom(Box::new(map_file(&path, false)?)))?
+            }
         }))
     }
     fn cold_modes(&self) -> &'static [(Access, &'static str)] {
@@ -66,66 +67,20 @@ impl System for Zidx {
     }
 }
 
-/// An index opened either way.
-#[derive(Debug)]
-pub enum AnyIndex {
-    /// By `Index::open`.
-    Open(Index),
-    /// By `Index::from_bytes` on the harness's own map.
-    Mapped(Index<Mmap>),
-}
-
-impl AnyIndex {
-    /// `Index::get`.
-    #[inline]
-    pub fn get(&self, key: &[u8]) -> Option<&[u8]> {
-        let r = match self {
-            AnyIndex::Open(i) => i.get(key),
-            AnyIndex::Mapped(i) => i.get(key),
-        };
-        must("zidx", r)
-    }
-
-    /// `Index::get_many`.
-    pub fn get_many<'a>(&'a self, keys: &[&[u8]], out: &mut Vec<Option<&'a [u8]>>) {
-        let r = match self {
-            AnyIndex::Open(i) => i.get_many(keys, out),
-            AnyIndex::Mapped(i) => i.get_many(keys, out),
-        };
-        must("zidx", r);
-    }
-
-    /// `Index::verify`.
-    pub fn verify(&self) -> std::result::Result<(), zidx::Error> {
-        match self {
-            AnyIndex::Open(i) => i.verify(),
-            AnyIndex::Mapped(i) => i.verify(),
-        }
-    }
-
-    /// File length.
-    pub fn file_len(&self) -> usize {
-        match self {
-            AnyIndex::Open(i) => i.as_bytes().len(),
-            AnyIndex::Mapped(i) => i.as_bytes().len(),
-        }
-    }
-}
-
-impl Opened for AnyIndex {
+impl Opened for Index {
     fn reader(&self) -> Result<Box<dyn Reader + '_>> {
         Ok(Box::new(ZidxReader(self)))
     }
-    fn as_zidx(&self) -> Option<&AnyIndex> {
+    fn as_zidx(&self) -> Option<&Index> {
         Some(self)
     }
 }
 
-struct ZidxReader<'a>(&'a AnyIndex);
+struct ZidxReader<'a>(&'a Index);
 
 impl Reader for ZidxReader<'_> {
     #[inline]
     fn get(&mut self, key: &[u8]) -> Option<u64> {
-        self.0.get(key).map(digest)
+        must("zidx", self.0.get(key)).map(digest)
     }
 }

@@ -7,12 +7,12 @@
 //! /proc/self/smaps; with MADV_RANDOM each fault maps exactly the page it
 //! needs, so this counts pages read).
 
-use std::io::{BufRead, BufReader};
+use std::io::{self, BufRead, BufReader, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use zidx::Index;
-use zidx_writer::input::escape::unescape_into;
+use zidx_text::escape::unescape_into;
 
 use crate::cli::BenchArgs;
 use crate::commands::open_index;
@@ -42,7 +42,7 @@ impl Rng {
 
 pub fn run(args: BenchArgs, no_mmap: bool) -> Outcome {
     let path = args.index.display().to_string();
-    let corrupt = |e: zidx::Error| Failure::bad(format!("{path}: {e}"));
+    let corrupt = |e: zidx::Error| Failure::error(format!("{path}: {e}"));
     let index = open_index(&args.index, no_mmap)?;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
 
@@ -52,14 +52,14 @@ pub fn run(args: BenchArgs, no_mmap: bool) -> Outcome {
     if let Some(file) = &args.keys {
         let reader = BufReader::new(
             std::fs::File::open(file)
-                .map_err(|e| Failure::bad(format!("{}: {e}", file.display())))?,
+                .map_err(|e| Failure::error(format!("{}: {e}", file.display())))?,
         );
         for (n, line) in reader.split(b'\n').enumerate() {
-            let line = line.map_err(|e| Failure::bad(format!("{}: {e}", file.display())))?;
+            let line = line.map_err(|e| Failure::error(format!("{}: {e}", file.display())))?;
             let line = line.strip_suffix(b"\r").unwrap_or(&line);
             let mut key = Vec::new();
             unescape_into(line, &mut key)
-                .map_err(|e| Failure::bad(format!("{}:{}: {e}", file.display(), n + 1)))?;
+                .map_err(|e| Failure::error(format!("{}:{}: {e}", file.display(), n + 1)))?;
             match index.get(&key).map_err(corrupt)? {
                 Some(_) => hits.push(key),
                 None => misses.push(key),
@@ -86,7 +86,10 @@ pub fn run(args: BenchArgs, no_mmap: bool) -> Outcome {
             }
         }
     }
-    println!(
+    // Line-buffered: each result shows as soon as it is measured.
+    let mut out = io::stdout().lock();
+    writeln!(
+        out,
         "index      {path} ({} records, {} bytes, {})",
         index.len(),
         index.as_bytes().len(),
@@ -95,8 +98,10 @@ pub fn run(args: BenchArgs, no_mmap: bool) -> Outcome {
         } else {
             "memory-mapped"
         }
-    );
-    println!(
+    )
+    .map_err(Failure::stdout)?;
+    writeln!(
+        out,
         "keys       {} present, {} absent{}",
         hits.len(),
         misses.len(),
@@ -105,12 +110,15 @@ pub fn run(args: BenchArgs, no_mmap: bool) -> Outcome {
         } else {
             " (sampled / random)"
         }
-    );
+    )
+    .map_err(Failure::stdout)?;
 
-    println!(
+    writeln!(
+        out,
         "warm       median of {} passes, random order, one thread",
         args.passes
-    );
+    )
+    .map_err(Failure::stdout)?;
     for (label, keys) in [("hit", &mut hits), ("miss", &mut misses)] {
         if keys.is_empty() {
             continue;
@@ -121,21 +129,24 @@ pub fn run(args: BenchArgs, no_mmap: bool) -> Outcome {
                 std::hint::black_box(index.get(k).ok());
             }
         });
-        let mut out = Vec::with_capacity(keys.len());
+        let mut values = Vec::with_capacity(keys.len());
         let batch = median_ns(args.passes, keys.len(), || {
-            std::hint::black_box(index.get_many(keys, &mut out).ok());
+            index.get_many(keys, &mut values);
+            std::hint::black_box(&values);
         });
-        println!(
+        writeln!(
+            out,
             "  {label:<5} get {one:>8.1} ns ({:>10.0}/s)   get_many {batch:>8.1} ns ({:>10.0}/s, {:.2}x)",
             1e9 / one,
             1e9 / batch,
             one / batch
-        );
+        )
+        .map_err(Failure::stdout)?;
     }
     if !no_mmap && args.cold > 0 {
         // The warm mapping pins the file's pages: unmap it so they can be evicted.
         drop(index);
-        cold(&args, &hits, &misses)?;
+        cold(&args, &hits, &misses, &mut out)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -155,48 +166,62 @@ fn median_ns(passes: usize, keys: usize, mut pass: impl FnMut()) -> f64 {
 }
 
 #[cfg(target_os = "linux")]
-fn cold(args: &BenchArgs, hits: &[Vec<u8>], misses: &[Vec<u8>]) -> Result<(), Failure> {
+fn cold(
+    args: &BenchArgs,
+    hits: &[Vec<u8>],
+    misses: &[Vec<u8>],
+    out: &mut impl Write,
+) -> Result<(), Failure> {
     let path = &args.index;
-    println!("cold       after evicting the file from the page cache (MADV_RANDOM)");
+    writeln!(
+        out,
+        "cold       after evicting the file from the page cache (MADV_RANDOM)"
+    )
+    .map_err(Failure::stdout)?;
     for (label, keys) in [("hit", hits), ("miss", misses)] {
         let keys = &keys[..keys.len().min(args.cold)];
         if keys.is_empty() {
             continue;
         }
         evict(path)?;
-        let index = Index::open(path).map_err(Failure::bad)?;
+        let index = Index::open(path).map_err(Failure::error)?;
         let before = mapped_pages(&index);
         let start = Instant::now();
         for k in keys {
             std::hint::black_box(index.get(k).ok());
         }
         let elapsed = start.elapsed().as_nanos() as f64 / keys.len() as f64;
-        match (before, mapped_pages(&index)) {
-            (Some(before), Some(after)) => println!(
+        let written = match (before, mapped_pages(&index)) {
+            (Some(before), Some(after)) => writeln!(
+                out,
                 "  {label:<5} {:>8.1} us per lookup, {:.2} pages per lookup ({} lookups, {} pages after open)",
                 elapsed / 1000.0,
                 (after - before) as f64 / keys.len() as f64,
                 keys.len(),
                 before
             ),
-            _ => println!("  {label:<5} {:>8.1} us per lookup (page counts unavailable)", elapsed / 1000.0),
-        }
+            _ => writeln!(
+                out,
+                "  {label:<5} {:>8.1} us per lookup (page counts unavailable)",
+                elapsed / 1000.0
+            ),
+        };
+        written.map_err(Failure::stdout)?;
     }
     Ok(())
 }
 
 #[cfg(not(target_os = "linux"))]
-fn cold(_: &BenchArgs, _: &[Vec<u8>], _: &[Vec<u8>]) -> Result<(), Failure> {
-    println!("cold       not measured: needs Linux");
-    Ok(())
+fn cold(_: &BenchArgs, _: &[Vec<u8>], _: &[Vec<u8>], out: &mut impl Write) -> Result<(), Failure> {
+    writeln!(out, "cold       not measured: needs Linux").map_err(Failure::stdout)
 }
 
 #[cfg(target_os = "linux")]
 fn evict(path: &std::path::Path) -> Result<(), Failure> {
-    let file =
-        std::fs::File::open(path).map_err(|e| Failure::bad(format!("{}: {e}", path.display())))?;
+    let file = std::fs::File::open(path)
+        .map_err(|e| Failure::error(format!("{}: {e}", path.display())))?;
     rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::DontNeed)
-        .map_err(|e| Failure::bad(format!("{}: posix_fadvise: {e}", path.display())))
+        .map_err(|e| Failure::error(format!("{}: posix_fadvise: {e}", path.display())))
 }
 
 /// Pages of the index's mapping resident in this process, from

@@ -1,14 +1,15 @@
 //! `zidx build`.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, IsTerminal};
+use std::io::{self, BufRead, BufReader, IsTerminal, Write};
 use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use zidx_writer::input::{read_records, Format};
-use zidx_writer::{OnDuplicate, Options, WriteError, Writer};
+use zidx_text::escape::ShowKey;
+use zidx_text::{read_records, Format, TextError};
+use zidx_writer::{Options, WriteError, Writer};
 
-use crate::cli::{BuildArgs, InputFormat, OnDuplicate as CliOnDuplicate};
+use crate::cli::{BuildArgs, InputFormat};
 use crate::failure::{Failure, Outcome};
 use crate::line_map::LineMap;
 
@@ -31,7 +32,7 @@ pub fn run(args: BuildArgs) -> Outcome {
         },
     };
     if args.key.is_some() && args.format == InputFormat::Tsv {
-        return Err(Failure::bad(
+        return Err(Failure::error(
             "--key applies to --format csv and jsonl; in TSV the key is the first field",
         ));
     }
@@ -43,24 +44,18 @@ pub fn run(args: BuildArgs) -> Outcome {
             progress.wrap_read(io::stdin().lock()),
         ))
     } else {
-        let file = File::open(&args.input).map_err(|e| Failure::bad(format!("{name}: {e}")))?;
+        let file = File::open(&args.input).map_err(|e| Failure::error(format!("{name}: {e}")))?;
         Box::new(BufReader::with_capacity(1 << 20, progress.wrap_read(file)))
     };
 
-    let options = Options {
-        on_duplicate: match args.on_duplicate {
-            CliOnDuplicate::Error => OnDuplicate::Error,
-            CliOnDuplicate::First => OnDuplicate::First,
-            CliOnDuplicate::Last => OnDuplicate::Last,
-        },
-        ..Options::default()
-    };
-    let mut writer = Writer::create(&args.output, options).map_err(Failure::bad)?;
+    let options = Options::default().with_on_duplicate(args.on_duplicate);
+    let mut writer = Writer::create(&args.output, options).map_err(Failure::error)?;
     let mut lines = LineMap::default();
     let mut record = 0u64;
     read_records(input, &name, &format, args.max_line, |key, value, line| {
         lines.record(record, line);
         record += 1;
+        // Limits of the format are the input's fault: name the line.
         writer.insert(key, value).map_err(|e| match e {
             WriteError::KeyTooLong { len, max, .. } => bad_input(
                 &name,
@@ -77,10 +72,9 @@ pub fn run(args: BuildArgs) -> Outcome {
                 line,
                 "the index would exceed the format's 2^48-byte limit".into(),
             ),
-            other => other,
+            other => Failure::error(other),
         })
-    })
-    .map_err(Failure::bad)?;
+    })?;
     // Finishing sorts the keys, writes the hash table and syncs: seconds for
     // tens of millions of records, so say so.
     if !progress.is_hidden() {
@@ -96,16 +90,17 @@ pub fn run(args: BuildArgs) -> Outcome {
     let finished = writer.finish();
     progress.finish_and_clear();
     let summary = finished.map_err(|e| match e {
-        WriteError::DuplicateKey { key, first, second } => Failure::bad(format!(
+        WriteError::DuplicateKey { key, first, second } => Failure::error(format!(
             "{name}:{}: duplicate key {}: first on line {}; use --on-duplicate first or last to keep one",
             lines.line(second),
-            show(&key),
+            ShowKey(&key),
             lines.line(first),
         )),
-        other => Failure::bad(other),
+        other => Failure::error(other),
     })?;
     if io::stderr().is_terminal() {
-        eprintln!(
+        let _ = writeln!(
+            io::stderr(),
             "zidx: wrote {} ({} records, {} bytes)",
             args.output.display(),
             summary.records,
@@ -115,22 +110,13 @@ pub fn run(args: BuildArgs) -> Outcome {
     Ok(ExitCode::SUCCESS)
 }
 
-fn bad_input(name: &str, line: u64, problem: String) -> WriteError {
-    WriteError::BadInput {
+/// Bad input at `name:line`, printed as the parsers print theirs.
+fn bad_input(name: &str, line: u64, problem: String) -> Failure {
+    Failure::from(TextError::BadInput {
         input: name.to_string(),
         line,
         problem,
-    }
-}
-
-fn show(key: &[u8]) -> String {
-    let mut out = Vec::new();
-    zidx_writer::input::escape::escape_into(&key[..key.len().min(100)], &mut out);
-    format!(
-        "\"{}\"{}",
-        String::from_utf8_lossy(&out),
-        if key.len() > 100 { "..." } else { "" }
-    )
+    })
 }
 
 /// A progress bar on stderr when it is a terminal; a hidden one otherwise.

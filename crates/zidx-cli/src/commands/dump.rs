@@ -3,7 +3,7 @@
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
-use zidx_writer::input::escape::escape_record_into;
+use zidx_text::escape::escape_record_into;
 
 use crate::cli::DumpArgs;
 use crate::commands::open_index;
@@ -16,7 +16,7 @@ pub fn run(args: DumpArgs, no_mmap: bool) -> Outcome {
     let mut line = Vec::new();
     for record in index.iter() {
         let (key, value) =
-            record.map_err(|e| Failure::bad(format!("{}: {e}", args.index.display())))?;
+            record.map_err(|e| Failure::error(format!("{}: {e}", args.index.display())))?;
         line.clear();
         escape_record_into(key, value, &mut line);
         out.write_all(&line).map_err(Failure::stdout)?;

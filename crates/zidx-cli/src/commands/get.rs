@@ -3,7 +3,7 @@
 use std::io::{self, BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
-use zidx_writer::input::escape::{escape_record_into, unescape_into};
+use zidx_text::escape::{escape_record_into, unescape_into};
 
 use crate::cli::GetArgs;
 use crate::commands::open_index;
@@ -12,7 +12,7 @@ use crate::failure::{Failure, Outcome, EXIT_NOT_FOUND};
 pub fn run(args: GetArgs, no_mmap: bool) -> Outcome {
     let index = open_index(&args.index, no_mmap)?;
     let path = args.index.display().to_string();
-    let corrupt = |e: zidx::Error| Failure::bad(format!("{path}: {e}"));
+    let corrupt = |e: zidx::Error| Failure::error(format!("{path}: {e}"));
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
 
@@ -30,7 +30,11 @@ pub fn run(args: GetArgs, no_mmap: bool) -> Outcome {
             None => {
                 missing += 1;
                 out.flush().map_err(Failure::stdout)?;
-                eprintln!("zidx: key not found: {}", String::from_utf8_lossy(key));
+                let _ = writeln!(
+                    io::stderr(),
+                    "zidx: key not found: {}",
+                    String::from_utf8_lossy(key)
+                );
             }
         }
     }
@@ -55,7 +59,7 @@ fn from_stdin(index: &zidx::Index, path: &str, no_escapes: bool, out: &mut impl 
         line_no += 1;
         let n = input
             .read_until(b'\n', &mut line)
-            .map_err(|e| Failure::bad(format!("<stdin>: {e}")))?;
+            .map_err(|e| Failure::error(format!("<stdin>: {e}")))?;
         if n == 0 {
             break;
         }
@@ -66,13 +70,13 @@ fn from_stdin(index: &zidx::Index, path: &str, no_escapes: bool, out: &mut impl 
         } else {
             key.clear();
             unescape_into(text, &mut key)
-                .map_err(|e| Failure::bad(format!("<stdin>:{line_no}: in key: {e}")))?;
+                .map_err(|e| Failure::error(format!("<stdin>:{line_no}: in key: {e}")))?;
             &key
         };
         asked += 1;
         match index
             .get(key)
-            .map_err(|e| Failure::bad(format!("{path}: {e}")))?
+            .map_err(|e| Failure::error(format!("{path}: {e}")))?
         {
             Some(value) => {
                 escaped.clear();
@@ -84,7 +88,7 @@ fn from_stdin(index: &zidx::Index, path: &str, no_escapes: bool, out: &mut impl 
     }
     out.flush().map_err(Failure::stdout)?;
     if missing > 0 {
-        eprintln!("zidx: {missing} of {asked} keys not found");
+        let _ = writeln!(io::stderr(), "zidx: {missing} of {asked} keys not found");
         Ok(ExitCode::from(EXIT_NOT_FOUND))
     } else {
         Ok(ExitCode::SUCCESS)

@@ -1,9 +1,10 @@
 //! `zidx inspect`.
 
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use serde_json::json;
-use zidx::{HashStats, Layout};
+use zidx::{FileLayout, HashStats};
 use zidx_format::RECORD_HEADER_SIZE;
 
 use crate::cli::InspectArgs;
@@ -13,21 +14,25 @@ use crate::failure::{Failure, Outcome};
 pub fn run(args: InspectArgs, no_mmap: bool) -> Outcome {
     let index = open_index(&args.index, no_mmap)?;
     let layout = index.layout();
-    let stats = index.hash_stats();
+    let stats = index
+        .hash_stats()
+        .map_err(|e| Failure::error(format!("{}: {e}", args.index.display())))?;
     let text = if args.json {
         json_report(layout, &stats)
     } else {
         text_report(layout, &stats)
     };
-    print!("{text}");
-    let _ = std::io::Write::flush(&mut std::io::stdout()).map_err(Failure::stdout);
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(Failure::stdout)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Bytes of the file that are neither key nor value bytes.
-fn overhead_bytes(layout: &Layout) -> u64 {
-    let payload = layout.records.length - layout.record_count() * RECORD_HEADER_SIZE as u64;
-    layout.file_len - payload
+fn overhead_bytes(layout: &FileLayout) -> u64 {
+    let payload = layout.records().length - layout.record_count() * RECORD_HEADER_SIZE as u64;
+    layout.file_len() - payload
 }
 
 fn per_record(bytes: u64, records: u64) -> f64 {
@@ -38,7 +43,7 @@ fn per_record(bytes: u64, records: u64) -> f64 {
     }
 }
 
-pub fn text_report(layout: &Layout, stats: &HashStats) -> String {
+pub fn text_report(layout: &FileLayout, stats: &HashStats) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let records = layout.record_count();
@@ -46,15 +51,17 @@ pub fn text_report(layout: &Layout, stats: &HashStats) -> String {
     let _ = writeln!(
         s,
         "format version   {}.{}",
-        layout.version_major, layout.version_minor
+        layout.version().0,
+        layout.version().1
     );
-    let _ = writeln!(s, "file length      {} bytes", layout.file_len);
+    let _ = writeln!(s, "file length      {} bytes", layout.file_len());
     let _ = writeln!(
         s,
         "features         compat {:#x}, incompat {:#x}",
-        layout.compat_features, layout.incompat_features
+        layout.compat_features(),
+        layout.incompat_features()
     );
-    let _ = writeln!(s, "header checksum  {:#018x}", layout.header_checksum);
+    let _ = writeln!(s, "header checksum  {:#018x}", layout.header_checksum());
     let _ = writeln!(s, "records          {records}");
     let _ = writeln!(
         s,
@@ -64,14 +71,15 @@ pub fn text_report(layout: &Layout, stats: &HashStats) -> String {
     let _ = writeln!(
         s,
         "sections         (table at offset {}, checksum {:#018x})",
-        layout.section_table_offset, layout.section_table_checksum
+        layout.section_table_offset(),
+        layout.section_table_checksum()
     );
     let _ = writeln!(
         s,
         "  {:>2}  {:<12} {:<9} {:>12} {:>12} {:>10} {:>9}  checksum",
         "id", "name", "flags", "offset", "length", "items", "item_size"
     );
-    for sec in &layout.sections {
+    for sec in layout.sections() {
         let flags = if sec.required() {
             "required"
         } else {
@@ -80,7 +88,7 @@ pub fn text_report(layout: &Layout, stats: &HashStats) -> String {
         let _ = writeln!(
             s,
             "  {:>2}  {:<12} {:<9} {:>12} {:>12} {:>10} {:>9}  {:#018x}",
-            sec.id,
+            sec.id.0,
             sec.name(),
             flags,
             sec.offset,
@@ -91,7 +99,7 @@ pub fn text_report(layout: &Layout, stats: &HashStats) -> String {
         );
     }
     let _ = writeln!(s, "hash index");
-    let _ = writeln!(s, "  seed             {}", layout.seed);
+    let _ = writeln!(s, "  seed             {}", layout.seed());
     let _ = writeln!(s, "  home slots       {}", stats.slot_count);
     let _ = writeln!(s, "  table slots      {}", stats.table_slots);
     let _ = writeln!(s, "  load factor      {:.4}", stats.load_factor);
@@ -100,15 +108,15 @@ pub fn text_report(layout: &Layout, stats: &HashStats) -> String {
     s
 }
 
-pub fn json_report(layout: &Layout, stats: &HashStats) -> String {
+pub fn json_report(layout: &FileLayout, stats: &HashStats) -> String {
     let records = layout.record_count();
     let overhead = overhead_bytes(layout);
     let sections: Vec<_> = layout
-        .sections
+        .sections()
         .iter()
         .map(|s| {
             json!({
-                "id": s.id,
+                "id": s.id.0,
                 "name": s.name(),
                 "required": s.required(),
                 "offset": s.offset,
@@ -120,19 +128,19 @@ pub fn json_report(layout: &Layout, stats: &HashStats) -> String {
         })
         .collect();
     let report = json!({
-        "version": format!("{}.{}", layout.version_major, layout.version_minor),
-        "file_len": layout.file_len,
-        "compat_features": layout.compat_features,
-        "incompat_features": layout.incompat_features,
-        "header_checksum": format!("{:#018x}", layout.header_checksum),
-        "section_table_offset": layout.section_table_offset,
-        "section_table_checksum": format!("{:#018x}", layout.section_table_checksum),
+        "version": format!("{}.{}", layout.version().0, layout.version().1),
+        "file_len": layout.file_len(),
+        "compat_features": layout.compat_features(),
+        "incompat_features": layout.incompat_features(),
+        "header_checksum": format!("{:#018x}", layout.header_checksum()),
+        "section_table_offset": layout.section_table_offset(),
+        "section_table_checksum": format!("{:#018x}", layout.section_table_checksum()),
         "records": records,
         "overhead_bytes": overhead,
         "overhead_per_record": per_record(overhead, records),
         "sections": sections,
         "hash_index": {
-            "seed": layout.seed,
+            "seed": layout.seed(),
             "home_slots": stats.slot_count,
             "table_slots": stats.table_slots,
             "load_factor": stats.load_factor,

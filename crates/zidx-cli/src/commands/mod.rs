@@ -21,7 +21,7 @@ pub fn open_index(path: &Path, no_mmap: bool) -> Result<Index<Data>, Failure> {
         Index::open(path)
     };
     opened.map_err(|e| match e {
-        zidx::Error::Io { .. } => Failure::bad(e),
-        other => Failure::bad(format!("{}: {other}", path.display())),
+        zidx::Error::Io { .. } => Failure::error(e),
+        other => Failure::error(format!("{}: {other}", path.display())),
     })
 }

@@ -1,5 +1,6 @@
 //! `zidx verify`.
 
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use crate::cli::VerifyArgs;
@@ -10,7 +11,10 @@ pub fn run(args: VerifyArgs, no_mmap: bool) -> Outcome {
     let index = open_index(&args.index, no_mmap)?;
     index
         .verify()
-        .map_err(|e| Failure::bad(format!("{}: {e}", args.index.display())))?;
-    println!("ok");
+        .map_err(|e| Failure::error(format!("{}: {e}", args.index.display())))?;
+    let mut out = io::stdout().lock();
+    out.write_all(b"ok\n")
+        .and_then(|()| out.flush())
+        .map_err(Failure::stdout)?;
     Ok(ExitCode::SUCCESS)
 }

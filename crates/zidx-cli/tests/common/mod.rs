@@ -135,6 +135,39 @@ where
     }
 }
 
+/// Runs `zidx ARGS` with stdout a pipe whose read end is closed before
+/// zidx starts, so every write to stdout fails with EPIPE, as in
+/// `zidx dump X | head -c0`, but deterministic. Stdin is empty.
+#[cfg(unix)]
+pub fn zidx_closed_stdout<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    // Close-on-exec, so that no other test's child inherits the read end
+    // in the moment before it is closed.
+    let (read, write) =
+        rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).expect("create pipe");
+    drop(read);
+    let out = Command::new(ZIDX)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(write))
+        .stderr(Stdio::piped())
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run zidx");
+    Output {
+        code: out
+            .status
+            .code()
+            .unwrap_or_else(|| panic!("zidx killed by a signal: {:?}", out.status)),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// Concatenation of OS-string pieces, for building argument lists from
 /// paths and literals.
 pub fn args<const N: usize>(parts: [&dyn AsRef<OsStr>; N]) -> Vec<OsString> {

@@ -3,8 +3,7 @@ use std::collections::VecDeque;
 use std::io::{self, BufRead, Read};
 use std::rc::Rc;
 
-use super::bad;
-use crate::error::WriteError;
+use crate::error::{bad, TextError};
 
 /// Reads CSV (RFC 4180, comma-separated, `"`-quoted) with a header row.
 ///
@@ -13,13 +12,17 @@ use crate::error::WriteError;
 /// record: fields joined by commas, a field quoted (with `"` doubled) when it
 /// contains a comma, quote, CR or LF, no line terminator. A row with only the
 /// key column has an empty value.
-pub fn read_csv<R: BufRead>(
+///
+/// `max_line` bounds each record, newlines inside quoted fields included.
+/// Returns the number of records; see [`read_records`](crate::read_records)
+/// for `name`, `sink` and errors.
+pub fn read_csv<R: BufRead, E: From<TextError>>(
     input: R,
     name: &str,
     key: Option<&str>,
     max_line: usize,
-    mut sink: impl FnMut(&[u8], &[u8], u64) -> Result<(), WriteError>,
-) -> Result<u64, WriteError> {
+    mut sink: impl FnMut(&[u8], &[u8], u64) -> Result<(), E>,
+) -> Result<u64, E> {
     // Line numbers are counted here rather than taken from the csv crate,
     // whose counts are off by one after CRLF line endings.
     let lines = Rc::new(RefCell::new(Newlines::default()));
@@ -52,7 +55,7 @@ pub fn read_csv<R: BufRead>(
     };
     let headers = reader.byte_headers().map_err(csv_err)?.clone();
     if headers.is_empty() {
-        return Err(bad(name, 1, "no header row"));
+        return Err(bad(name, 1, "no header row").into());
     }
     let key_col = match key {
         None => 0,
@@ -193,7 +196,7 @@ impl<R: Read> Read for LineLimit<R> {
 mod tests {
     use super::*;
 
-    fn parse(input: &str, key: Option<&str>) -> Result<Vec<(String, String, u64)>, WriteError> {
+    fn parse(input: &str, key: Option<&str>) -> Result<Vec<(String, String, u64)>, TextError> {
         let mut out = Vec::new();
         read_csv(input.as_bytes(), "t.csv", key, 1000, |k, v, l| {
             out.push((
@@ -201,7 +204,7 @@ mod tests {
                 String::from_utf8(v.to_vec()).unwrap(),
                 l,
             ));
-            Ok(())
+            Ok::<(), TextError>(())
         })?;
         Ok(out)
     }

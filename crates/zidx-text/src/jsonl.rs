@@ -3,21 +3,24 @@ use std::io::BufRead;
 
 use serde_json::value::RawValue;
 
-use super::{bad, read_line, trim_eol};
-use crate::error::WriteError;
+use crate::error::{bad, TextError};
+use crate::{read_line, trim_eol};
 
 /// Reads JSON Lines: one JSON object per line. The key is the object's field
 /// `key` (a string's UTF-8 bytes, or the JSON text of a number or boolean);
 /// the value is the line itself, byte for byte, without its line ending.
 /// Lines holding only whitespace are skipped. If a field name repeats, the
 /// last one counts (as in most JSON parsers).
-pub fn read_jsonl<R: BufRead>(
+///
+/// Returns the number of records; see [`read_records`](crate::read_records)
+/// for `name`, `max_line`, `sink` and errors.
+pub fn read_jsonl<R: BufRead, E: From<TextError>>(
     mut input: R,
     name: &str,
     key: &str,
     max_line: usize,
-    mut sink: impl FnMut(&[u8], &[u8], u64) -> Result<(), WriteError>,
-) -> Result<u64, WriteError> {
+    mut sink: impl FnMut(&[u8], &[u8], u64) -> Result<(), E>,
+) -> Result<u64, E> {
     let mut buf = Vec::new();
     let mut line = 0u64;
     let mut count = 0u64;
@@ -57,7 +60,8 @@ pub fn read_jsonl<R: BufRead>(
                     name,
                     line,
                     format!("field {key:?} must be a string, number or boolean"),
-                ))
+                )
+                .into())
             }
         };
         sink(k.as_bytes(), text, line)?;
@@ -69,7 +73,7 @@ pub fn read_jsonl<R: BufRead>(
 mod tests {
     use super::*;
 
-    fn parse(input: &str) -> Result<Vec<(String, String, u64)>, WriteError> {
+    fn parse(input: &str) -> Result<Vec<(String, String, u64)>, TextError> {
         let mut out = Vec::new();
         read_jsonl(input.as_bytes(), "t.jsonl", "id", 1000, |k, v, l| {
             out.push((
@@ -77,7 +81,7 @@ mod tests {
                 String::from_utf8(v.to_vec()).unwrap(),
                 l,
             ));
-            Ok(())
+            Ok::<(), TextError>(())
         })?;
         Ok(out)
     }

@@ -6,8 +6,10 @@
 //! always escaped, other control bytes as `\xHH`, everything else as is, so
 //! `unescape(escape(b)) == b` for any bytes.
 //!
+//! [`ShowKey`] prints a key in messages, escaped the same way.
+//!
 //! ```
-//! use zidx_writer::input::escape::{escape_into, unescape_into};
+//! use zidx_text::escape::{escape_into, unescape_into};
 //! let mut out = Vec::new();
 //! unescape_into(br"a\tb\x00\\", &mut out).unwrap();
 //! assert_eq!(out, b"a\tb\0\\");
@@ -30,6 +32,8 @@ impl std::fmt::Display for EscapeError {
         write!(f, "{} at byte {}", self.problem, self.position + 1)
     }
 }
+
+impl std::error::Error for EscapeError {}
 
 fn hex(b: u8) -> Option<u8> {
     match b {
@@ -123,6 +127,41 @@ pub fn escape_record_into(key: &[u8], value: &[u8], out: &mut Vec<u8>) {
     out.push(b'\n');
 }
 
+/// How many bytes of a key [`ShowKey`] prints.
+const SHOWN_BYTES: usize = 100;
+
+/// A key in an error message: `"` + the escaped key + `"`, cut after its
+/// first 100 bytes with ` (first 100 of N bytes)` appended. Escaping is
+/// that of [`escape_into`]; bytes that are not UTF-8 print as U+FFFD.
+///
+/// Every message that names a key prints it with this, so a key looks the
+/// same in the library's errors and the `zidx` command's.
+///
+/// ```
+/// use zidx_text::escape::ShowKey;
+/// assert_eq!(ShowKey(b"a\tb\x00").to_string(), r#""a\tb\x00""#);
+/// let long = [b'k'; 150];
+/// assert_eq!(
+///     ShowKey(&long).to_string(),
+///     format!("\"{}\" (first 100 of 150 bytes)", "k".repeat(100))
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShowKey<'a>(pub &'a [u8]);
+
+impl std::fmt::Display for ShowKey<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let key = self.0;
+        let mut out = Vec::new();
+        escape_into(&key[..key.len().min(SHOWN_BYTES)], &mut out);
+        write!(f, "\"{}\"", String::from_utf8_lossy(&out))?;
+        if key.len() > SHOWN_BYTES {
+            write!(f, " (first {SHOWN_BYTES} of {} bytes)", key.len())?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +185,25 @@ mod tests {
         assert!(unescape(br"\xg0").is_err());
         assert!(unescape(b"x\\").unwrap_err().problem.contains("end"));
         assert!(unescape(br"\N").is_err());
+    }
+
+    #[test]
+    fn show_key_escapes_and_cuts() {
+        assert_eq!(ShowKey(b"").to_string(), "\"\"");
+        assert_eq!(
+            ShowKey(b"a\\\t\n\r\x7f\xff").to_string(),
+            "\"a\\\\\\t\\n\\r\\x7f\u{fffd}\""
+        );
+        let exact = [b'x'; 100];
+        assert_eq!(
+            ShowKey(&exact).to_string(),
+            format!("\"{}\"", "x".repeat(100))
+        );
+        let long = [b'x'; 101];
+        assert_eq!(
+            ShowKey(&long).to_string(),
+            format!("\"{}\" (first 100 of 101 bytes)", "x".repeat(100))
+        );
     }
 
     proptest! {

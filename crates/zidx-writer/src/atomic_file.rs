@@ -1,16 +1,17 @@
-//! The writer's file operations, in one place: the temporary file, positional
-//! reads and writes, syncs and the atomic rename. Every operation passes
-//! through [`Faults::check`], the seam tests use to make the Nth write, sync
-//! or rename fail.
+//! The default [`Sink`]: a temporary file beside the target, published by
+//! an atomic rename. Every file operation passes through one seam
+//! (`Faults::check`), which the `test-hooks` feature uses to make the Nth
+//! write, read, sync or rename fail.
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::error::WriteError;
+use crate::sink::Sink;
 
 /// A kind of file operation, for fault injection.
-#[doc(hidden)]
+#[cfg(feature = "test-hooks")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     /// Creating the temporary file.
@@ -27,7 +28,7 @@ pub enum Op {
 
 /// Test hook: fail the `nth` (1-based) operation of kind `op` (or of any kind
 /// when `op` is `None`) with an injected I/O error.
-#[doc(hidden)]
+#[cfg(feature = "test-hooks")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fault {
     /// The kind of operation to fail, or `None` for any.
@@ -36,17 +37,33 @@ pub struct Fault {
     pub nth: u64,
 }
 
+#[cfg(not(feature = "test-hooks"))]
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    Create,
+    Write,
+    Read,
+    Sync,
+    Rename,
+}
+
+/// The fault plan of a build; without the `test-hooks` feature it is empty
+/// and every check compiles to nothing.
 #[derive(Debug, Default)]
 pub(crate) struct Faults {
+    #[cfg(feature = "test-hooks")]
     plan: Option<Fault>,
+    #[cfg(feature = "test-hooks")]
     seen: u64,
 }
 
 impl Faults {
+    #[cfg(feature = "test-hooks")]
     pub(crate) fn new(plan: Option<Fault>) -> Faults {
         Faults { plan, seen: 0 }
     }
 
+    #[cfg(feature = "test-hooks")]
     fn check(&mut self, op: Op) -> io::Result<()> {
         let Some(plan) = self.plan else { return Ok(()) };
         if plan.op.is_none_or(|o| o == op) {
@@ -60,25 +77,11 @@ impl Faults {
         }
         Ok(())
     }
-}
 
-/// The temporary file a build writes, and the path it will be renamed to.
-pub(crate) struct Output {
-    temp: tempfile::NamedTempFile,
-    target: PathBuf,
-    faults: Faults,
-    /// Checksum of the bytes written through [`Write`] since
-    /// [`Output::start_checksum`]. Hashing here, behind the write buffer,
-    /// hashes megabyte chunks instead of every small record.
-    checksum: Option<xxhash_rust::xxh3::Xxh3>,
-}
-
-impl std::fmt::Debug for Output {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Output")
-            .field("temp", &self.temp.path())
-            .field("target", &self.target)
-            .finish()
+    #[cfg(not(feature = "test-hooks"))]
+    #[inline(always)]
+    fn check(&mut self, _op: Op) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -89,11 +92,31 @@ fn parent_dir(target: &Path) -> PathBuf {
     }
 }
 
-impl Output {
-    /// Creates a temporary file next to `target` (same directory, so the
-    /// final rename cannot cross filesystems).
-    pub(crate) fn create(target: &Path, fault: Option<Fault>) -> Result<Output, WriteError> {
-        let mut faults = Faults::new(fault);
+/// A build's pending file: a temporary file in the target's directory
+/// (so the final rename cannot cross filesystems), renamed over the target
+/// by [`Sink::publish`] once complete. Dropped unpublished, it is removed.
+pub struct AtomicFile {
+    temp: tempfile::NamedTempFile,
+    target: PathBuf,
+    faults: Faults,
+}
+
+impl std::fmt::Debug for AtomicFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AtomicFile")
+            .field("temp", &self.temp.path())
+            .field("target", &self.target)
+            .finish()
+    }
+}
+
+impl AtomicFile {
+    /// Creates the temporary file for a build that will publish to `target`.
+    pub fn create(target: &Path) -> Result<AtomicFile, WriteError> {
+        AtomicFile::create_with(target, Faults::default())
+    }
+
+    pub(crate) fn create_with(target: &Path, mut faults: Faults) -> Result<AtomicFile, WriteError> {
         let dir = parent_dir(target);
         let io_err = |source| WriteError::Io {
             op: "create temporary file in",
@@ -116,37 +139,11 @@ impl Output {
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
         let temp = builder.tempfile_in(&dir).map_err(io_err)?;
-        Ok(Output {
+        Ok(AtomicFile {
             temp,
             target: target.to_path_buf(),
             faults,
-            checksum: None,
         })
-    }
-
-    /// Writes `len` zero bytes at the cursor: room for the header, or
-    /// alignment padding.
-    pub(crate) fn write_zeros(&mut self, len: usize) -> Result<(), WriteError> {
-        let r = self.write_all(&vec![0u8; len]);
-        r.map_err(|e| self.err("write", e))
-    }
-
-    /// Starts checksumming the bytes written through [`Write`].
-    pub(crate) fn start_checksum(&mut self) {
-        self.checksum = Some(xxhash_rust::xxh3::Xxh3::new());
-    }
-
-    /// The checksum of the bytes written since [`Output::start_checksum`];
-    /// stops checksumming.
-    pub(crate) fn take_checksum(&mut self) -> u64 {
-        self.checksum
-            .take()
-            .map_or(zidx_format::checksum(b""), |h| h.digest())
-    }
-
-    /// Path of the temporary file, for messages.
-    pub(crate) fn temp_path(&self) -> PathBuf {
-        self.temp.path().to_path_buf()
     }
 
     fn err(&self, op: &'static str, source: io::Error) -> WriteError {
@@ -156,45 +153,30 @@ impl Output {
             source,
         }
     }
+}
 
-    /// Reads exactly `buf.len()` bytes at `pos`.
-    pub(crate) fn read_at(&mut self, pos: u64, buf: &mut [u8]) -> Result<(), WriteError> {
-        let r = self
-            .faults
-            .check(Op::Read)
-            .and_then(|()| read_exact_at(self.temp.as_file(), pos, buf));
-        r.map_err(|e| self.err("read", e))
+impl Sink for AtomicFile {
+    type Published = ();
+
+    fn write_at(&mut self, pos: u64, bytes: &[u8]) -> io::Result<()> {
+        self.faults.check(Op::Write)?;
+        write_all_at(self.temp.as_file(), pos, bytes)
     }
 
-    /// Writes all of `buf` at `pos`.
-    pub(crate) fn write_at(&mut self, pos: u64, buf: &[u8]) -> Result<(), WriteError> {
-        let r = self
-            .faults
-            .check(Op::Write)
-            .and_then(|()| write_all_at(self.temp.as_file(), pos, buf));
-        r.map_err(|e| self.err("write", e))
+    fn read_at(&mut self, pos: u64, buf: &mut [u8]) -> io::Result<()> {
+        self.faults.check(Op::Read)?;
+        read_exact_at(self.temp.as_file(), pos, buf)
     }
 
-    /// Moves the file cursor, where [`Write`] writes, to `pos`.
-    pub(crate) fn seek(&mut self, pos: u64) -> Result<(), WriteError> {
-        use std::io::Seek;
-        let r = self.temp.as_file().seek(io::SeekFrom::Start(pos)).map(drop);
-        r.map_err(|e| self.err("seek", e))
-    }
-
-    /// Truncates or extends the file to `len` bytes.
-    pub(crate) fn set_len(&mut self, len: u64) -> Result<(), WriteError> {
-        let r = self
-            .faults
-            .check(Op::Write)
-            .and_then(|()| self.temp.as_file().set_len(len));
-        r.map_err(|e| self.err("truncate", e))
+    fn truncate(&mut self, len: u64) -> io::Result<()> {
+        self.faults.check(Op::Write)?;
+        self.temp.as_file().set_len(len)
     }
 
     /// Syncs the temporary file, renames it over the target and syncs the
     /// directory. The target changes in one step, from its old contents (or
     /// absence) to the complete new file.
-    pub(crate) fn publish(mut self) -> Result<(), WriteError> {
+    fn publish(mut self) -> Result<(), WriteError> {
         let r = self
             .faults
             .check(Op::Sync)
@@ -228,20 +210,9 @@ impl Output {
                 source,
             })
     }
-}
 
-impl Write for Output {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.faults.check(Op::Write)?;
-        let n = self.temp.as_file().write(buf)?;
-        if let Some(h) = &mut self.checksum {
-            h.update(buf.get(..n).unwrap_or_default());
-        }
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
+    fn name(&self) -> PathBuf {
+        self.temp.path().to_path_buf()
     }
 }
 

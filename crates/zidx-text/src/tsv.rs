@@ -1,20 +1,22 @@
 use std::io::BufRead;
 
-use super::escape::unescape_into;
-use super::{bad, read_line, trim_eol};
-use crate::error::WriteError;
+use crate::error::{bad, TextError};
+use crate::escape::unescape_into;
+use crate::{read_line, trim_eol};
 
 /// Reads TSV: on each line, the key is the text before the first tab and the
 /// value everything after it (tabs included). Lines end in LF or CRLF; a last
 /// line without a newline counts. With `escapes`, both are decoded with
-/// [`unescape_into`](super::escape::unescape_into).
-pub fn read_tsv<R: BufRead>(
+/// [`unescape_into`](crate::escape::unescape_into). Returns the number of
+/// records; see [`read_records`](crate::read_records) for `name`,
+/// `max_line`, `sink` and errors.
+pub fn read_tsv<R: BufRead, E: From<TextError>>(
     mut input: R,
     name: &str,
     escapes: bool,
     max_line: usize,
-    mut sink: impl FnMut(&[u8], &[u8], u64) -> Result<(), WriteError>,
-) -> Result<u64, WriteError> {
+    mut sink: impl FnMut(&[u8], &[u8], u64) -> Result<(), E>,
+) -> Result<u64, E> {
     let mut buf = Vec::new();
     let (mut key, mut value) = (Vec::new(), Vec::new());
     let mut line = 0u64;
@@ -25,11 +27,7 @@ pub fn read_tsv<R: BufRead>(
         }
         let text = trim_eol(&buf);
         let Some(tab) = text.iter().position(|&b| b == b'\t') else {
-            return Err(bad(
-                name,
-                line,
-                "no tab on this line: expected KEY<TAB>VALUE",
-            ));
+            return Err(bad(name, line, "no tab on this line: expected KEY<TAB>VALUE").into());
         };
         let (k, v) = (&text[..tab], &text[tab + 1..]);
         if escapes {
@@ -50,11 +48,11 @@ mod tests {
 
     type Parsed = Vec<(Vec<u8>, Vec<u8>, u64)>;
 
-    fn parse(input: &[u8], escapes: bool) -> Result<Parsed, WriteError> {
+    fn parse(input: &[u8], escapes: bool) -> Result<Parsed, TextError> {
         let mut out = Vec::new();
         read_tsv(input, "t.tsv", escapes, 1000, |k, v, l| {
             out.push((k.to_vec(), v.to_vec(), l));
-            Ok(())
+            Ok::<(), TextError>(())
         })?;
         Ok(out)
     }
