@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 /// Seed of every random choice in the harness.
 pub const SEED: u64 = 0x7a69_6478_2d62_656e; // "zidx-ben"
 const MAGIC: &[u8; 8] = b"ZBDATA01";
-const HEADER_LEN: u64 = 32;
+const HEADER_LEN: usize = 32;
+/// The same, as a file offset.
+const HEADER_OFFSET: u64 = HEADER_LEN as u64;
 /// Random keys are this many bytes...
 pub const KEY_LEN: (usize, usize) = (8, 40);
 /// ...and values this many (inclusive bounds).
@@ -65,7 +67,10 @@ impl Rng {
 
     /// A uniform length in `lo..=hi`.
     pub fn len_in(&mut self, (lo, hi): (usize, usize)) -> usize {
-        lo + self.below((hi - lo + 1) as u64) as usize
+        // `below(n)` is less than `n`, which was a usize: it fits.
+        #[allow(clippy::cast_possible_truncation)]
+        let offset = self.below((hi - lo + 1) as u64) as usize;
+        lo + offset
     }
 
     /// Fills `buf` with random bytes.
@@ -79,6 +84,8 @@ impl Rng {
     /// Fisher-Yates shuffle.
     pub fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
+            // `below(i + 1)` is at most `i`, a usize: it fits.
+            #[allow(clippy::cast_possible_truncation)]
             let j = self.below(i as u64 + 1) as usize;
             items.swap(i, j);
         }
@@ -151,8 +158,8 @@ impl Header {
         self.key_bytes + self.value_bytes
     }
 
-    fn encode(&self) -> [u8; HEADER_LEN as usize] {
-        let mut h = [0u8; HEADER_LEN as usize];
+    fn encode(&self) -> [u8; HEADER_LEN] {
+        let mut h = [0u8; HEADER_LEN];
         h[..8].copy_from_slice(MAGIC);
         h[8..16].copy_from_slice(&self.records.to_le_bytes());
         h[16..24].copy_from_slice(&self.key_bytes.to_le_bytes());
@@ -160,7 +167,7 @@ impl Header {
         h
     }
 
-    fn decode(h: &[u8; HEADER_LEN as usize]) -> io::Result<Header> {
+    fn decode(h: &[u8; HEADER_LEN]) -> io::Result<Header> {
         if &h[..8] != MAGIC {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -183,7 +190,7 @@ pub fn generate(spec: &Spec, dir: &Path) -> io::Result<DataSet> {
     let path = dir.join(format!("{}.data", spec.name));
     if let Source::Random { records } = spec.source {
         if let Ok(header) = read_header(&path) {
-            let expected_len = HEADER_LEN + 8 * records + header.payload();
+            let expected_len = HEADER_OFFSET + 8 * records + header.payload();
             if header.records == records && std::fs::metadata(&path)?.len() == expected_len {
                 return Ok(DataSet {
                     spec: spec.clone(),
@@ -240,7 +247,7 @@ struct DataWriter {
 impl DataWriter {
     fn create(path: &Path) -> io::Result<DataWriter> {
         let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
-        out.write_all(&[0u8; HEADER_LEN as usize])?;
+        out.write_all(&[0u8; HEADER_LEN])?;
         Ok(DataWriter {
             out,
             header: Header {
@@ -252,8 +259,11 @@ impl DataWriter {
     }
 
     fn push(&mut self, key: &[u8], value: &[u8]) -> io::Result<()> {
-        self.out.write_all(&(key.len() as u32).to_le_bytes())?;
-        self.out.write_all(&(value.len() as u32).to_le_bytes())?;
+        let too_long = |_| io::Error::new(io::ErrorKind::InvalidData, "key or value over 4 GiB");
+        self.out
+            .write_all(&u32::try_from(key.len()).map_err(too_long)?.to_le_bytes())?;
+        self.out
+            .write_all(&u32::try_from(value.len()).map_err(too_long)?.to_le_bytes())?;
         self.out.write_all(key)?;
         self.out.write_all(value)?;
         self.header.records += 1;
@@ -271,9 +281,20 @@ impl DataWriter {
 
 /// Reads a data file's header.
 pub fn read_header(path: &Path) -> io::Result<Header> {
-    let mut h = [0u8; HEADER_LEN as usize];
+    let mut h = [0u8; HEADER_LEN];
     File::open(path)?.read_exact(&mut h)?;
     Header::decode(&h)
+}
+
+/// `n`, a record count or byte total of a data set, as a `usize` to size
+/// an in-memory collection: an error if it exceeds the address space.
+pub fn in_memory(n: u64) -> io::Result<usize> {
+    usize::try_from(n).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::OutOfMemory,
+            "data set too large for this platform's address space",
+        )
+    })
 }
 
 /// Streams every record of a data file, in order, to `f(offset, key,
@@ -284,11 +305,11 @@ pub fn for_each(
     mut f: impl FnMut(u64, &[u8], &[u8]) -> io::Result<()>,
 ) -> io::Result<Header> {
     let mut input = BufReader::with_capacity(1 << 20, File::open(path)?);
-    let mut h = [0u8; HEADER_LEN as usize];
+    let mut h = [0u8; HEADER_LEN];
     input.read_exact(&mut h)?;
     let header = Header::decode(&h)?;
     let mut buf = Vec::new();
-    let mut offset = HEADER_LEN;
+    let mut offset = HEADER_OFFSET;
     for _ in 0..header.records {
         let mut lens = [0u8; 8];
         input.read_exact(&mut lens)?;
@@ -392,10 +413,15 @@ pub fn probes(data: &DataSet, n: usize) -> io::Result<(Vec<Probe>, Vec<Probe>)> 
             }
             // A stored key with 1-3 printable bytes appended.
             Source::Tsv(_) => {
+                // `below(n)` is less than `n`, which was a usize: it fits.
+                #[allow(clippy::cast_possible_truncation)]
                 let base = &hits[rng.below(hits.len() as u64) as usize].key;
                 let mut k = base.to_vec();
                 for _ in 0..=rng.below(3) {
-                    k.push(b'!' + rng.below(94) as u8);
+                    // `below(94)` is less than 94: it fits in a u8.
+                    #[allow(clippy::cast_possible_truncation)]
+                    let printable = b'!' + rng.below(94) as u8;
+                    k.push(printable);
                 }
                 k.into()
             }
@@ -425,8 +451,8 @@ impl SortedKeys {
         mut payload: impl FnMut(u64, &[u8], &[u8]) -> io::Result<u64>,
     ) -> io::Result<SortedKeys> {
         let header = read_header(path)?;
-        let mut arena = Vec::with_capacity(header.key_bytes as usize);
-        let mut entries = Vec::with_capacity(header.records as usize);
+        let mut arena = Vec::with_capacity(in_memory(header.key_bytes)?);
+        let mut entries = Vec::with_capacity(in_memory(header.records)?);
         for_each(path, |offset, key, value| {
             if key.len() > 0xff {
                 return Err(io::Error::new(

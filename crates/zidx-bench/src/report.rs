@@ -43,6 +43,9 @@ fn rel(x: Option<f64>, zidx: Option<f64>) -> String {
             let r = if r.abs() >= 10.0 || r == 0.0 {
                 format!("{r:.0}")
             } else {
+                // `r` is below 10 and not 0, so the floored log10 lies in
+                // -324..=0 (NaN casts to 0): it fits in an i32.
+                #[allow(clippy::cast_possible_truncation)]
                 let decimals = (1 - r.abs().log10().floor() as i32).max(1) as usize;
                 format!("{r:.decimals$}")
             };

@@ -178,7 +178,9 @@ pub fn run(options: RunOptions) -> Result<PathBuf> {
         );
         let data = datagen::generate(&spec, &options.data_dir)?;
         let generate_time = t.elapsed();
-        let probes = effort.probes.min(data.header.records as usize * 4).max(1);
+        // More records than a usize holds: `effort.probes` is the limit.
+        let records = usize::try_from(data.header.records).unwrap_or(usize::MAX);
+        let probes = effort.probes.min(records.saturating_mul(4)).max(1);
         let (hits, misses) = datagen::probes(&data, probes)?;
         let mut results = Vec::new();
         for system in &chosen {

@@ -367,7 +367,8 @@ fn verify_flipped_byte_in_records_names_section_and_offset() {
     let (_dir, index) = fruit();
     let (offset, length) = section(&index, "records");
     for at in [offset, offset + 5, offset + length - 1] {
-        let bad = damaged(&index, "bad.zidx", |b| b[at as usize] ^= 0x01);
+        let at = usize::try_from(at).unwrap();
+        let bad = damaged(&index, "bad.zidx", |b| b[at] ^= 0x01);
         for no_mmap in [false, true] {
             let mut argv = args([&"verify", &bad]);
             if no_mmap {
@@ -394,7 +395,8 @@ fn verify_flipped_byte_in_each_region_names_it() {
         (params + 1, "hash_params"),
         (slots + 2, "hash_slots"),
     ] {
-        let bad = damaged(&index, "bad.zidx", |b| b[at as usize] ^= 0x40);
+        let at = usize::try_from(at).unwrap();
+        let bad = damaged(&index, "bad.zidx", |b| b[at] ^= 0x40);
         zidx(args([&"verify", &bad]))
             .code(2)
             .stdout_is("")
@@ -405,7 +407,7 @@ fn verify_flipped_byte_in_each_region_names_it() {
 #[test]
 fn verify_truncated_file() {
     let (_dir, index) = fruit();
-    let len = std::fs::metadata(&index).unwrap().len() as usize;
+    let len = usize::try_from(std::fs::metadata(&index).unwrap().len()).unwrap();
     for keep in [len - 1, len - 8, len / 2, 200, 128, 127, 8, 0] {
         let bad = damaged(&index, "short.zidx", |b| b.truncate(keep));
         for global in [None, Some("--no-mmap")] {
@@ -475,8 +477,9 @@ fn verify_missing_file_and_directory() {
 fn corrupt_records_make_dump_exit_2() {
     let (_dir, index) = fruit();
     let (offset, _) = section(&index, "records");
+    let offset = usize::try_from(offset).unwrap();
     // The first record's key length becomes huge: it runs past the section.
-    let bad = damaged(&index, "bad.zidx", |b| b[offset as usize + 1] = 0xff);
+    let bad = damaged(&index, "bad.zidx", |b| b[offset + 1] = 0xff);
     zidx(args([&"dump", &bad]))
         .code(2)
         .stderr_has("corrupt record");
@@ -573,7 +576,7 @@ fn dump_then_build_is_identical_for_many_records() {
     // displacements, with keys and values of every byte.
     let mut input = Vec::new();
     for i in 0u32..5000 {
-        let b = (i % 256) as u8;
+        let b = u8::try_from(i % 256).unwrap();
         input.extend_from_slice(
             format!("key{i}\\x{b:02x}\tvalue {i} \\x{:02x}", 255 - b).as_bytes(),
         );
@@ -685,7 +688,8 @@ fn no_mmap_is_global_and_goes_anywhere() {
 fn no_mmap_reports_corruption_too() {
     let (_dir, index) = fruit();
     let (offset, _) = section(&index, "records");
-    let bad = damaged(&index, "bad.zidx", |b| b[offset as usize + 7] ^= 0x20);
+    let offset = usize::try_from(offset).unwrap();
+    let bad = damaged(&index, "bad.zidx", |b| b[offset + 7] ^= 0x20);
     zidx(args([&"--no-mmap", &"verify", &bad]))
         .code(2)
         .stderr_has("checksum mismatch in records");

@@ -20,6 +20,12 @@ pub const VERSION_MINOR: u16 = 0;
 
 /// Size of [`Header`] in bytes; fixed for every 1.x version.
 pub const HEADER_SIZE: usize = 128;
+/// [`HEADER_SIZE`] as stored in [`Header::header_size`].
+const HEADER_SIZE_U32: u32 = 128;
+const _: () = assert!(HEADER_SIZE_U32 as usize == HEADER_SIZE);
+/// [`SECTION_ENTRY_SIZE`] as stored in [`Header::section_entry_size`].
+const SECTION_ENTRY_SIZE_U32: u32 = 64;
+const _: () = assert!(SECTION_ENTRY_SIZE_U32 as usize == SECTION_ENTRY_SIZE);
 /// Offset of [`Header::header_checksum`]; the checksum covers bytes `0..120`.
 pub const HEADER_CHECKSUM_OFFSET: usize = core::mem::offset_of!(Header, header_checksum);
 
@@ -95,13 +101,13 @@ impl Header {
             magic: MAGIC,
             version_major: U16::new(VERSION_MAJOR),
             version_minor: U16::new(VERSION_MINOR),
-            header_size: U32::new(HEADER_SIZE as u32),
+            header_size: U32::new(HEADER_SIZE_U32),
             compat_features: U64::new(0),
             incompat_features: U64::new(0),
             file_len: U64::new(file_len),
             section_table_offset: U64::new(section_table_offset),
             section_count: U32::new(section_count),
-            section_entry_size: U32::new(SECTION_ENTRY_SIZE as u32),
+            section_entry_size: U32::new(SECTION_ENTRY_SIZE_U32),
             section_table_checksum: U64::new(section_table_checksum),
             reserved: [0; 56],
             header_checksum: U64::new(0),

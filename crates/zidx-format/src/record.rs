@@ -129,7 +129,10 @@ pub fn read_record(
         .ok_or_else(|| header_past_end(at, section_offset, len))?;
     let extent = head.locate(at, section_offset, len)?;
     // Both ranges end at or before `len`, a usize, so they convert exactly.
-    let range = |r: Range<u64>| r.start as usize..r.end as usize;
+    let range = |r: Range<u64>| {
+        let start = usize::try_from(r.start).unwrap_or(usize::MAX);
+        start..usize::try_from(r.end).unwrap_or(start)
+    };
     let key = records.get(range(extent.key.clone())).unwrap_or_default();
     let value = records.get(range(extent.value.clone())).unwrap_or_default();
     Ok((key, value, extent.value.end))

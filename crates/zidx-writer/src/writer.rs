@@ -27,6 +27,17 @@ const TABLE_OFFSET: u64 = HEADER_SIZE as u64;
 const PARAMS_OFFSET: u64 = TABLE_OFFSET + (SECTIONS_WRITTEN.len() * SECTION_ENTRY_SIZE) as u64;
 const RECORDS_OFFSET: u64 = PARAMS_OFFSET + HASH_PARAMS_SIZE as u64;
 const _: () = assert!(RECORDS_OFFSET % SECTION_ALIGN == 0 && RECORDS_OFFSET == 352);
+/// Bytes before the records: header, section table, hash parameters.
+const HEAD_LEN: usize = 352;
+const _: () = assert!(HEAD_LEN as u64 == RECORDS_OFFSET);
+/// Entries in the section table.
+const SECTION_COUNT: u32 = 3;
+const _: () = assert!(SECTION_COUNT as usize == SECTIONS_WRITTEN.len());
+
+/// `remaining` bytes, but at most `cap`: the size of the next chunk.
+fn chunk_len(remaining: u64, cap: usize) -> usize {
+    usize::try_from(remaining).map_or(cap, |r| r.min(cap))
+}
 
 /// Seeds tried, in order (0, 1, ..., 7), before refusing the input as a
 /// hash-flooding attack.
@@ -150,7 +161,7 @@ impl<S: Sink> Writer<S> {
     /// Room for header, section table and hash parameters, filled in by
     /// finish(); the records that follow are checksummed as written.
     fn start(&mut self) -> Result<(), WriteError> {
-        self.out.append_zeros(RECORDS_OFFSET as usize)?;
+        self.out.append_zeros(HEAD_LEN)?;
         self.out.start_checksum()
     }
 
@@ -266,7 +277,8 @@ impl<S: Sink> Writer<S> {
         let records_end = RECORDS_OFFSET + records_len;
         let slots_offset = records_end.next_multiple_of(SECTION_ALIGN);
         out.seek(records_end)?;
-        out.append_zeros((slots_offset - records_end) as usize)?;
+        // At most SECTION_ALIGN - 1 bytes.
+        out.append_zeros(chunk_len(slots_offset - records_end, HEAD_LEN))?;
         out.start_checksum()?;
         emit_slots(&entries, slot_count, max_disp, |slot: Slot| {
             out.append(&[&slot.to_bytes()])
@@ -307,10 +319,10 @@ impl<S: Sink> Writer<S> {
         let header = Header::new(
             file_len,
             TABLE_OFFSET,
-            table.len() as u32,
+            SECTION_COUNT,
             checksum(table.as_bytes()),
         );
-        let mut head = Vec::with_capacity(RECORDS_OFFSET as usize);
+        let mut head = Vec::with_capacity(HEAD_LEN);
         head.extend_from_slice(header.as_bytes());
         head.extend_from_slice(table.as_bytes());
         head.extend_from_slice(params.as_bytes());
@@ -381,13 +393,14 @@ impl<'a, S: Sink> Scanner<'a, S> {
         let in_buf =
             at >= self.buf_start && at + len as u64 <= self.buf_start + self.buf_len as u64;
         if !in_buf {
-            let want = (self.records_len - at).min(self.buf.len() as u64) as usize;
+            let want = chunk_len(self.records_len - at, self.buf.len());
             self.out
                 .read_at(RECORDS_OFFSET + at, &mut self.buf[..want])?;
             self.buf_start = at;
             self.buf_len = want;
         }
-        let s = (at - self.buf_start) as usize;
+        // `at` lies in the buffer, so its distance from the start fits.
+        let s = chunk_len(at - self.buf_start, self.buf_len);
         Ok(&self.buf[s..s + len])
     }
 }
@@ -522,7 +535,7 @@ fn compact<S: Sink>(
     let unmoved = dropped.first().copied().unwrap_or(records_len);
     let mut done = 0u64;
     while done < unmoved {
-        let n = (unmoved - done).min(buf.len() as u64) as usize;
+        let n = chunk_len(unmoved - done, buf.len());
         out.read_at(RECORDS_OFFSET + done, &mut buf[..n])?;
         sum.update(&buf[..n]);
         done += n as u64;
@@ -539,7 +552,7 @@ fn compact<S: Sink>(
         // Copy front to back: the destination is never after the source.
         let mut copied = 0u64;
         while copied < len {
-            let n = (len - copied).min(buf.len() as u64) as usize;
+            let n = chunk_len(len - copied, buf.len());
             out.read_at(RECORDS_OFFSET + offset + copied, &mut buf[..n])?;
             out.write_at(RECORDS_OFFSET + write_pos + copied, &buf[..n])?;
             sum.update(&buf[..n]);

@@ -13,9 +13,13 @@ fn records(generation: u8) -> Vec<(Vec<u8>, Vec<u8>)> {
     // writes of the records after the dropped one).
     let mut v: Vec<(Vec<u8>, Vec<u8>)> = (0..300u32)
         .map(|i| {
+            // Only the low byte of `i` varies the value: the truncation is
+            // intended (the bytes wrap anyway).
+            #[allow(clippy::cast_possible_truncation)]
+            let low = i as u8;
             (
                 format!("key{i}").into_bytes(),
-                vec![generation.wrapping_add(i as u8); 10_000],
+                vec![generation.wrapping_add(low); 10_000],
             )
         })
         .collect();

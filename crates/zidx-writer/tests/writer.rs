@@ -87,7 +87,12 @@ fn duplicates_first_and_last() {
 fn builds_are_deterministic() {
     let dir = tempfile::tempdir().unwrap();
     let records: Vec<(Vec<u8>, Vec<u8>)> = (0..5000u32)
-        .map(|i| (i.to_le_bytes().to_vec(), vec![i as u8; (i % 50) as usize]))
+        .map(|i| {
+            // Values repeat the low byte of `i`: the truncation is intended.
+            #[allow(clippy::cast_possible_truncation)]
+            let byte = i as u8;
+            (i.to_le_bytes().to_vec(), vec![byte; (i % 50) as usize])
+        })
         .collect();
     let refs: Vec<(&[u8], &[u8])> = records
         .iter()

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use zidx_format::{home_slot, key_hash, FileLayout, SLOT_SIZE};
 
-use crate::data::Data;
+use crate::file_bytes::FileBytes;
 use crate::error::Error;
 use crate::mmap::map_read_only;
 use crate::probe::Probe;
@@ -16,13 +16,13 @@ use crate::storage::Storage;
 
 /// An open zidx index.
 ///
-/// `S` is where the bytes live: [`Data`] for files opened with
+/// `S` is where the bytes live: [`FileBytes`] for files opened with
 /// [`Index::open`] or [`Index::read`], any `AsRef<[u8]>` passed to
 /// [`Index::from_bytes`], or any other [`Storage`] passed to
 /// [`Index::from_storage`]. An `Index` is immutable, so it is `Send + Sync`
 /// whenever `S` is, and one instance serves any number of threads.
 #[derive(Debug)]
-pub struct Index<S = Data> {
+pub struct Index<S = FileBytes> {
     storage: S,
     layout: FileLayout,
 }
@@ -30,7 +30,7 @@ pub struct Index<S = Data> {
 /// The result of one key of [`Index::get_many`].
 pub type Lookup<'a, S> = Result<Option<<S as Storage>::Bytes<'a>>, Error>;
 
-impl Index<Data> {
+impl Index<FileBytes> {
     /// Opens the index at `path` by memory-mapping it.
     ///
     /// Checks the header, the section table and the hash parameters (and the
@@ -54,20 +54,15 @@ impl Index<Data> {
     /// an index in place (`cp new.zidx live.zidx`, `dd`, truncation) breaks
     /// it. When you cannot rule that out (network filesystems, files from
     /// other people), use [`Index::read`], which copies the file into memory.
-    pub fn open(path: impl AsRef<Path>) -> Result<Index<Data>, Error> {
+    pub fn open(path: impl AsRef<Path>) -> Result<Index<FileBytes>, Error> {
         let path = path.as_ref();
-        let io_err = |source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let file = File::open(path).map_err(io_err)?;
-        let len = file.metadata().map_err(io_err)?.len();
+        let (file, len) = open_file(path)?;
         // Too short to be an index: read it so the parser reports exactly why,
         // and avoid mapping empty files, which some platforms refuse.
         let data = if len < zidx_format::HEADER_SIZE as u64 {
-            Data::owned(read_all(file, len).map_err(io_err)?)
+            FileBytes::owned(read_all(file, len).map_err(|e| io_error(path, e))?)
         } else {
-            Data::mapped(map_read_only(&file).map_err(io_err)?)
+            FileBytes::mapped(map_read_only(&file).map_err(|e| io_error(path, e))?)
         };
         Index::from_bytes(data)
     }
@@ -76,16 +71,27 @@ impl Index<Data> {
     ///
     /// Slower to open than [`Index::open`] and uses memory for the whole file,
     /// but immune to the file changing afterwards.
-    pub fn read(path: impl AsRef<Path>) -> Result<Index<Data>, Error> {
+    pub fn read(path: impl AsRef<Path>) -> Result<Index<FileBytes>, Error> {
         let path = path.as_ref();
-        let io_err = |source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let file = File::open(path).map_err(io_err)?;
-        let len = file.metadata().map_err(io_err)?.len();
-        Index::from_bytes(Data::owned(read_all(file, len).map_err(io_err)?))
+        let (file, len) = open_file(path)?;
+        Index::from_bytes(FileBytes::owned(
+            read_all(file, len).map_err(|e| io_error(path, e))?,
+        ))
     }
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Opens `path` for reading; returns the file and its length.
+fn open_file(path: &Path) -> Result<(File, u64), Error> {
+    let file = File::open(path).map_err(|e| io_error(path, e))?;
+    let len = file.metadata().map_err(|e| io_error(path, e))?.len();
+    Ok((file, len))
 }
 
 fn read_all(mut file: File, len_hint: u64) -> std::io::Result<Vec<u8>> {
@@ -192,8 +198,9 @@ impl<S: Storage> Index<S> {
         let records_base = self.layout.records().offset;
         let mut hashes = [0u64; GROUP];
         let mut ranges: Vec<Range<u64>> = Vec::with_capacity(GROUP);
-        let mut probes: Vec<Result<(Probe<S::Bytes<'a>>, Option<u64>), Error>> =
-            Vec::with_capacity(GROUP);
+        // Each key's probe, with its first candidate already taken.
+        type Started<'a, S> = Result<(Probe<<S as Storage>::Bytes<'a>>, Option<u64>), Error>;
+        let mut probes: Vec<Started<'a, S>> = Vec::with_capacity(GROUP);
         for group in keys.chunks(GROUP) {
             // Stage 1: hash every key, and ask for its home slot.
             ranges.clear();

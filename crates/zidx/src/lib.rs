@@ -40,7 +40,7 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
-mod data;
+mod file_bytes;
 mod error;
 mod index;
 mod mmap;
@@ -51,7 +51,7 @@ mod stats;
 mod storage;
 mod verify;
 
-pub use data::Data;
+pub use file_bytes::FileBytes;
 pub use error::Error;
 pub use index::{Index, Lookup};
 pub use records::Records;

@@ -1,6 +1,6 @@
 use zidx_format::SectionInfo;
 
-use crate::data::Data;
+use crate::file_bytes::FileBytes;
 use crate::error::Error;
 use crate::record_access;
 use crate::storage::Storage;
@@ -10,7 +10,7 @@ use crate::storage::Storage;
 ///
 /// Yields at most the record count stored in the section table, so it ends
 /// on any input; after yielding an error it yields nothing more.
-pub struct Records<'a, S: Storage + ?Sized = Data> {
+pub struct Records<'a, S: Storage + ?Sized = FileBytes> {
     storage: &'a S,
     section: &'a SectionInfo,
     pos: u64,

@@ -9,7 +9,7 @@ use crate::error::Error;
 /// Random access to the bytes of an index file, by offset and length: the
 /// one interface the parser, the probe and the iterators read through.
 ///
-/// Every `AsRef<[u8]>` (a mapping, a `Vec<u8>`, a `&[u8]`, [`Data`](crate::Data))
+/// Every `AsRef<[u8]>` (a mapping, a `Vec<u8>`, a `&[u8]`, [`FileBytes`](crate::FileBytes))
 /// is a `Storage` whose reads are sub-slices: zero-copy, no allocation, one
 /// bounds check. A backend that does not hold the file in memory (HTTP range
 /// requests, an object store) implements `read_at` by fetching bytes, and

@@ -9,9 +9,7 @@ use std::path::PathBuf;
 
 use zerocopy::FromBytes;
 use zidx::Index;
-use zidx_format::{
-    checksum, Header, SectionEntry, HEADER_CHECKSUM_OFFSET, HEADER_SIZE, SECTION_ENTRY_SIZE,
-};
+use zidx_format::{checksum, Header, SectionEntry, SECTION_ENTRY_SIZE};
 
 fn golden(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -43,7 +41,7 @@ fn exercise(bytes: &[u8], keys: &[Vec<u8>]) -> bool {
         .map(|k| index.get(k).map(|v| v.map(<[u8]>::to_vec)))
         .collect();
     let mut batch = Vec::new();
-    let _ = index.get_many(keys, &mut batch);
+    index.get_many(keys, &mut batch);
     let _ = index.get(b"surely absent \xff\x00");
     let verified = index.verify().is_ok();
     if verified {
@@ -153,7 +151,9 @@ fn truncation_at_every_length_fails_open() {
 fn reseal(bytes: &mut [u8]) {
     // The forged header may point anywhere: recompute what can be found.
     let (header, _) = Header::ref_from_prefix(&bytes[..]).unwrap();
-    let table_offset = header.section_table_offset.get() as usize;
+    // An offset or length beyond the address space becomes usize::MAX, which
+    // the bounds checks below then reject like any other out-of-range one.
+    let table_offset = usize::try_from(header.section_table_offset.get()).unwrap_or(usize::MAX);
     let count = header.section_count.get() as usize;
     let table_end = count
         .checked_mul(SECTION_ENTRY_SIZE)
@@ -162,18 +162,24 @@ fn reseal(bytes: &mut [u8]) {
         for i in 0..count {
             let at = table_offset + i * SECTION_ENTRY_SIZE;
             let entry = SectionEntry::read_from_bytes(&bytes[at..at + SECTION_ENTRY_SIZE]).unwrap();
-            let (start, len) = (entry.offset.get() as usize, entry.length.get() as usize);
+            let (start, len) = (
+                usize::try_from(entry.offset.get()).unwrap_or(usize::MAX),
+                usize::try_from(entry.length.get()).unwrap_or(usize::MAX),
+            );
             let Some(body) = bytes.get(start..start.saturating_add(len)) else {
                 continue;
             };
-            let sum = checksum(body).to_le_bytes();
-            bytes[at + 40..at + 48].copy_from_slice(&sum);
+            let sum = checksum(body);
+            let (entry, _) =
+                SectionEntry::mut_from_prefix(&mut bytes[at..at + SECTION_ENTRY_SIZE]).unwrap();
+            entry.checksum.set(sum);
         }
-        let table = checksum(&bytes[table_offset..table_end]).to_le_bytes();
-        bytes[56..64].copy_from_slice(&table);
+        let table = checksum(&bytes[table_offset..table_end]);
+        let (header, _) = Header::mut_from_prefix(&mut bytes[..]).unwrap();
+        header.section_table_checksum.set(table);
     }
-    let head = checksum(&bytes[..HEADER_CHECKSUM_OFFSET]).to_le_bytes();
-    bytes[HEADER_CHECKSUM_OFFSET..HEADER_SIZE].copy_from_slice(&head);
+    let (header, _) = Header::mut_from_prefix(&mut bytes[..]).unwrap();
+    header.seal();
 }
 
 /// Forged files: every byte of the hash parameters, records and slots of

@@ -42,7 +42,10 @@ impl System for Fst {
         let mut values = BufWriter::with_capacity(1 << 20, File::create(dir.join(VALUES))?);
         let mut at = 0u64;
         let keys = SortedKeys::build(data, |_, _, v| {
-            values.write_all(&(v.len() as u32).to_le_bytes())?;
+            // The length was read from a u32 field of the data file.
+            #[allow(clippy::cast_possible_truncation)]
+            let len = v.len() as u32;
+            values.write_all(&len.to_le_bytes())?;
             values.write_all(v)?;
             let offset = at;
             at += 4 + v.len() as u64;

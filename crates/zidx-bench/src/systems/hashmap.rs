@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use hashbrown::HashMap;
 
 use super::{Access, BuildOutcome, Opened, Reader, Result, System};
-use crate::datagen::{digest, for_each, read_header};
+use crate::datagen::{digest, for_each, in_memory, read_header};
 use crate::measure::resident_bytes;
 
 pub struct HashMapSystem;
@@ -16,7 +16,7 @@ type Map = HashMap<Box<[u8]>, Box<[u8]>>;
 
 fn load(data: &Path) -> Result<Map> {
     let header = read_header(data)?;
-    let mut map = Map::with_capacity(header.records as usize);
+    let mut map = Map::with_capacity(in_memory(header.records)?);
     for_each(data, |_, k, v| {
         map.insert(k.into(), v.into());
         Ok(())

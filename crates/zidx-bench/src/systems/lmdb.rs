@@ -3,6 +3,7 @@
 //! data file by offset). Readers use one read transaction per thread.
 
 use std::fs::File;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use heed::types::Bytes;
@@ -22,7 +23,13 @@ type Db<'e> = Database<'e, Bytes, Bytes>;
 #[allow(unsafe_code)]
 fn open_env(dir: &Path, map_size: u64, no_readahead: bool) -> heed::Result<Env> {
     let mut options = EnvOpenOptions::new();
-    options.map_size(map_size.div_ceil(PAGE) as usize * PAGE as usize);
+    let map_size = usize::try_from(map_size.div_ceil(PAGE) * PAGE).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::OutOfMemory,
+            "LMDB map size exceeds the address space",
+        )
+    })?;
+    options.map_size(map_size);
     if no_readahead {
         // SAFETY: MDB_NORDAHEAD only changes the madvise() LMDB applies to
         // its map; it is none of the flags that relax durability or locking.

@@ -111,6 +111,9 @@ fn must<T, E: std::fmt::Display>(system: &str, r: std::result::Result<T, E>) -> 
 
 /// Reads a `len:u32 LE, value` entry at `offset` of a values file.
 fn value_at(values: &[u8], offset: u64) -> &[u8] {
+    // Offsets are into the values file, which is mapped in memory: each
+    // fits in a usize.
+    #[allow(clippy::cast_possible_truncation)]
     let at = offset as usize;
     let len = u32::from_le_bytes(values[at..at + 4].try_into().unwrap_or_default()) as usize;
     &values[at + 4..at + 4 + len]

@@ -16,7 +16,7 @@ use odht::{Config, FxHashFn, HashTable, HashTableOwned};
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::{Access, BuildOutcome, Opened, Reader, Result, System};
-use crate::datagen::{digest, for_each, read_header};
+use crate::datagen::{digest, for_each, in_memory, read_header};
 use crate::mmap::map_file;
 
 pub struct Odht;
@@ -83,15 +83,18 @@ impl System for Odht {
     fn build(&self, data: &Path, dir: &Path) -> Result<BuildOutcome> {
         let header = read_header(data)?;
         let mut table = HashTableOwned::<HashToOffset>::with_capacity(
-            header.records as usize,
+            in_memory(header.records)?,
             MAX_LOAD_FACTOR_PERCENT,
         );
         let mut records = BufWriter::with_capacity(1 << 20, File::create(dir.join(RECORDS))?);
         let mut at = 0u64;
         let mut collision = false;
         for_each(data, |_, k, v| {
-            records.write_all(&(k.len() as u32).to_le_bytes())?;
-            records.write_all(&(v.len() as u32).to_le_bytes())?;
+            // Both lengths were read from u32 fields of the data file.
+            #[allow(clippy::cast_possible_truncation)]
+            let (klen, vlen) = (k.len() as u32, v.len() as u32);
+            records.write_all(&klen.to_le_bytes())?;
+            records.write_all(&vlen.to_le_bytes())?;
             records.write_all(k)?;
             records.write_all(v)?;
             collision |= table.insert(&xxh3_64(k), &at).is_some();
@@ -141,6 +144,9 @@ struct OdhtReader<'a>(&'a OpenOdht);
 impl Reader for OdhtReader<'_> {
     #[inline]
     fn get(&mut self, key: &[u8]) -> Option<u64> {
+        // The table holds offsets into the records file, which is mapped
+        // in memory: each fits in a usize.
+        #[allow(clippy::cast_possible_truncation)]
         let at = self.0.table.get(&xxh3_64(key))? as usize;
         let r = &self.0.records[at..];
         let klen = u32::from_le_bytes(r[..4].try_into().unwrap_or_default()) as usize;

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use zidx::{Data, Index};
+use zidx::{FileBytes, Index};
 use zidx_writer::{Options, Writer};
 
 use super::{must, Access, BuildOutcome, Opened, Reader, Result, System};
@@ -52,7 +52,7 @@ impl System for Zidx {
         Ok(Box::new(match access {
             Access::Default | Access::NoReadahead => Index::open(path)?,
             Access::Readahead => {
-                Index::from_bytes(Data::custom(Box::new(map_file(&path, false)?)))?
+                Index::from_bytes(FileBytes::custom(Box::new(map_file(&path, false)?)))?
             }
         }))
     }

@@ -9,12 +9,12 @@ pub mod verify;
 
 use std::path::Path;
 
-use zidx::{Data, Index};
+use zidx::{FileBytes, Index};
 
 use crate::failure::Failure;
 
 /// Opens an index, mapped or read into memory; failures exit 2.
-pub fn open_index(path: &Path, no_mmap: bool) -> Result<Index<Data>, Failure> {
+pub fn open_index(path: &Path, no_mmap: bool) -> Result<Index<FileBytes>, Failure> {
     let opened = if no_mmap {
         Index::read(path)
     } else {

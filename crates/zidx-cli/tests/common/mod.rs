@@ -76,6 +76,34 @@ impl Output {
     }
 }
 
+/// How long one run of `zidx` may take before the test kills it: a command
+/// that does not end (an unbounded loop) fails its test instead of hanging
+/// the suite.
+pub const RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Kills a process with SIGKILL unless dropped within [`RUN_LIMIT`].
+struct Watchdog(Option<std::sync::mpsc::Sender<()>>);
+
+impl Watchdog {
+    fn start(pid: u32) -> Watchdog {
+        let (done, wait) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(RUN_LIMIT) {
+                let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            }
+        });
+        Watchdog(Some(done))
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        if let Some(done) = self.0.take() {
+            let _ = done.send(());
+        }
+    }
+}
+
 /// Runs `zidx ARGS` with stdin connected to nothing (an empty input).
 pub fn zidx<I, S>(args: I) -> Output
 where
@@ -121,7 +149,9 @@ where
             let _ = stdin.write_all(&bytes);
         })
     });
+    let watchdog = Watchdog::start(child.id());
     let out = child.wait_with_output().expect("wait for zidx");
+    drop(watchdog);
     if let Some(feeder) = feeder {
         feeder.join().expect("stdin feeder thread");
     }

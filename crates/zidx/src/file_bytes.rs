@@ -2,8 +2,8 @@ use std::fmt;
 
 /// The bytes behind an [`Index`](crate::Index) opened from a path: a
 /// read-only memory map, an owned buffer, or any other buffer the caller
-/// supplies with [`Data::custom`].
-pub struct Data(Inner);
+/// supplies with [`FileBytes::custom`].
+pub struct FileBytes(Inner);
 
 enum Inner {
     Mapped(memmap2::Mmap),
@@ -11,21 +11,21 @@ enum Inner {
     Custom(Box<dyn AsRef<[u8]> + Send + Sync>),
 }
 
-impl Data {
-    pub(crate) fn mapped(map: memmap2::Mmap) -> Data {
-        Data(Inner::Mapped(map))
+impl FileBytes {
+    pub(crate) fn mapped(map: memmap2::Mmap) -> FileBytes {
+        FileBytes(Inner::Mapped(map))
     }
 
     /// Bytes already in memory.
-    pub fn owned(bytes: Vec<u8>) -> Data {
-        Data(Inner::Owned(bytes))
+    pub fn owned(bytes: Vec<u8>) -> FileBytes {
+        FileBytes(Inner::Owned(bytes))
     }
 
     /// Any buffer, for example a mapping made by the caller with options of
-    /// its own, behind one type: an `Index<Data>` then serves files opened
+    /// its own, behind one type: an `Index<FileBytes>` then serves files opened
     /// every way.
-    pub fn custom(bytes: Box<dyn AsRef<[u8]> + Send + Sync>) -> Data {
-        Data(Inner::Custom(bytes))
+    pub fn custom(bytes: Box<dyn AsRef<[u8]> + Send + Sync>) -> FileBytes {
+        FileBytes(Inner::Custom(bytes))
     }
 
     /// Whether the bytes were memory-mapped by [`Index::open`](crate::Index::open).
@@ -34,13 +34,13 @@ impl Data {
     }
 }
 
-impl From<Vec<u8>> for Data {
-    fn from(bytes: Vec<u8>) -> Data {
-        Data::owned(bytes)
+impl From<Vec<u8>> for FileBytes {
+    fn from(bytes: Vec<u8>) -> FileBytes {
+        FileBytes::owned(bytes)
     }
 }
 
-impl AsRef<[u8]> for Data {
+impl AsRef<[u8]> for FileBytes {
     #[inline]
     fn as_ref(&self) -> &[u8] {
         match &self.0 {
@@ -51,13 +51,13 @@ impl AsRef<[u8]> for Data {
     }
 }
 
-impl fmt::Debug for Data {
+impl fmt::Debug for FileBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match self.0 {
             Inner::Mapped(_) => "mapped",
             Inner::Owned(_) => "owned",
             Inner::Custom(_) => "custom",
         };
-        write!(f, "Data({kind}, {} bytes)", self.as_ref().len())
+        write!(f, "FileBytes({kind}, {} bytes)", self.as_ref().len())
     }
 }
