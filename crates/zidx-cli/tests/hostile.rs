@@ -15,14 +15,7 @@ fn bench_ends_on_an_index_of_every_one_byte_key() {
         tsv.extend_from_slice(format!("\\x{b:02x}\tv\n").as_bytes());
     }
     let index = build_tsv(dir.path(), "all.zidx", &tsv);
-    let out = zidx(args([
-        &"bench",
-        &index,
-        &"--passes",
-        &"1",
-        &"--cold",
-        &"0",
-    ]));
+    let out = zidx(args([&"bench", &index, &"--passes", &"1", &"--cold", &"0"]));
     out.code(0);
     let text = out.text();
     assert!(text.contains("256 present"), "{text}");

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use zidx_format::{home_slot, key_hash, FileLayout, SLOT_SIZE};
 
-use crate::file_bytes::FileBytes;
 use crate::error::Error;
+use crate::file_bytes::FileBytes;
 use crate::mmap::map_read_only;
 use crate::probe::Probe;
 use crate::record_access;

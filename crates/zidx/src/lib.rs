@@ -40,8 +40,8 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
-mod file_bytes;
 mod error;
+mod file_bytes;
 mod index;
 mod mmap;
 mod probe;
@@ -51,8 +51,8 @@ mod stats;
 mod storage;
 mod verify;
 
-pub use file_bytes::FileBytes;
 pub use error::Error;
+pub use file_bytes::FileBytes;
 pub use index::{Index, Lookup};
 pub use records::Records;
 pub use stats::HashStats;

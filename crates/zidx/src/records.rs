@@ -1,7 +1,7 @@
 use zidx_format::SectionInfo;
 
-use crate::file_bytes::FileBytes;
 use crate::error::Error;
+use crate::file_bytes::FileBytes;
 use crate::record_access;
 use crate::storage::Storage;
 

@@ -87,8 +87,8 @@ pub fn run(args: BenchArgs, no_mmap: bool) -> Outcome {
         // each miss gets a bounded number of tries at that length, then at
         // 16 bytes or more, where no index can hold a noticeable share.
         const TRIES_PER_LENGTH: usize = 64;
-        for hit in 0..hits.len() {
-            let sampled = hits[hit].len().max(1);
+        let sampled_lengths: Vec<usize> = hits.iter().map(|k| k.len().max(1)).collect();
+        for sampled in sampled_lengths {
             for attempt in 0..2 * TRIES_PER_LENGTH {
                 let len = if attempt < TRIES_PER_LENGTH {
                     sampled
