@@ -16,6 +16,16 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The path is not a regular file (a directory, a device such as
+    /// `/dev/zero`, a FIFO or a socket): an index is always a regular file,
+    /// and reading the others would not end or would not mean anything.
+    #[error("{path}: not a regular file ({kind}); an index is a regular file")]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead.
+        kind: &'static str,
+    },
     /// The bytes are not a valid zidx file (or not one this version reads).
     /// The variant names the offset and what was wrong; rebuild the index
     /// from its source data.

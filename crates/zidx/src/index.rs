@@ -70,13 +70,31 @@ impl Index<FileBytes> {
     /// Opens the index at `path` by reading the whole file into memory.
     ///
     /// Slower to open than [`Index::open`] and uses memory for the whole file,
-    /// but immune to the file changing afterwards.
+    /// but immune to the file changing afterwards. The header and section
+    /// table are checked (against the file's real length) before anything
+    /// else is read, so a sparse or forged file that claims to be huge is
+    /// refused, or fails to allocate with an error, instead of being read.
     pub fn read(path: impl AsRef<Path>) -> Result<Index<FileBytes>, Error> {
         let path = path.as_ref();
         let (file, len) = open_file(path)?;
-        Index::from_bytes(FileBytes::owned(
-            read_all(file, len).map_err(|e| io_error(path, e))?,
-        ))
+        FileLayout::read_from(len, |offset, buf: &mut [u8]| {
+            read_exact_at(&file, offset, buf).map_err(|e| io_error(path, e))
+        })?;
+        let too_large = || Error::OutOfMemory {
+            bytes: len,
+            purpose: "the file's bytes",
+        };
+        let size = usize::try_from(len).map_err(|_| too_large())?;
+        let mut bytes = Vec::new();
+        bytes.try_reserve_exact(size).map_err(|_| too_large())?;
+        // Read at most one byte past the checked length: a file that grew
+        // since is caught by the parser's length check, and nothing is read
+        // without bound.
+        (&file)
+            .take(len.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|e| io_error(path, e))?;
+        Index::from_bytes(FileBytes::owned(bytes))
     }
 }
 
@@ -87,18 +105,71 @@ fn io_error(path: &Path, source: std::io::Error) -> Error {
     }
 }
 
-/// Opens `path` for reading; returns the file and its length.
+/// Opens `path` for reading; returns the file and its length. Refuses
+/// anything but a regular file: reading `/dev/zero` or a FIFO would never
+/// end.
 fn open_file(path: &Path) -> Result<(File, u64), Error> {
+    // Look before opening: opening a FIFO for reading blocks until a writer
+    // comes. The check after opening catches a swap in between.
+    let meta = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::NotAFile {
+            path: path.to_path_buf(),
+            kind: file_kind(&meta.file_type()),
+        });
+    }
     let file = File::open(path).map_err(|e| io_error(path, e))?;
-    let len = file.metadata().map_err(|e| io_error(path, e))?.len();
-    Ok((file, len))
+    let meta = file.metadata().map_err(|e| io_error(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::NotAFile {
+            path: path.to_path_buf(),
+            kind: file_kind(&meta.file_type()),
+        });
+    }
+    Ok((file, meta.len()))
 }
 
-fn read_all(mut file: File, len_hint: u64) -> std::io::Result<Vec<u8>> {
-    // The hint sizes the first allocation only; `read_to_end` grows as needed
-    // if the file changed length since we asked.
+fn file_kind(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(not(unix))]
+fn read_exact_at(mut file: &File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(buf)
+}
+
+/// The bytes of a file shorter than a header (`len_hint` < 128).
+fn read_all(file: File, len_hint: u64) -> std::io::Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(usize::try_from(len_hint).unwrap_or(0));
-    file.read_to_end(&mut buf)?;
+    file.take(len_hint.saturating_add(1))
+        .read_to_end(&mut buf)?;
     Ok(buf)
 }
 
