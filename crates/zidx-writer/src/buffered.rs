@@ -38,6 +38,11 @@ impl<S: Sink> Buffered<S> {
         }
     }
 
+    /// The sink.
+    pub(crate) fn sink(&self) -> &S {
+        &self.sink
+    }
+
     /// The sink's name, for messages.
     pub(crate) fn name(&self) -> std::path::PathBuf {
         self.sink.name()

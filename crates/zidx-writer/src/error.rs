@@ -70,4 +70,15 @@ pub enum WriteError {
         /// What was found under the last seed.
         detail: String,
     },
+    /// The target path holds something a build must not replace under the
+    /// [`Replace`](crate::Replace) policy in force. Choose another path, or
+    /// remove the file, or replace it on purpose (`zidx build --force`,
+    /// `Replace::Any`).
+    #[error("{path}: {problem}; refusing to replace it")]
+    TargetInUse {
+        /// The target (after following symbolic links).
+        path: PathBuf,
+        /// What is there.
+        problem: String,
+    },
 }

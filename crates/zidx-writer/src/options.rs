@@ -55,6 +55,22 @@ pub struct ParseOnDuplicateError {
     pub input: String,
 }
 
+/// What an existing file at the target path may be for a build to replace
+/// it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Replace {
+    /// Only a zidx index (its first bytes are the zidx magic) that its owner
+    /// may write: the target is absent, or a previous build of this index.
+    /// Anything else (a text file, an input file, a read-only index) is
+    /// refused before the build starts and again before the rename, so a
+    /// mistyped `-o` never destroys data. The default.
+    #[default]
+    IndexOnly,
+    /// Any regular file (`zidx build --force`).
+    Any,
+}
+
 /// Options for [`Writer`](crate::Writer). New options are added with
 /// defaults, so build one from [`Options::default`]:
 ///
@@ -68,12 +84,20 @@ pub struct ParseOnDuplicateError {
 pub struct Options {
     /// Duplicate-key policy.
     pub on_duplicate: OnDuplicate,
+    /// What an existing target may be.
+    pub replace: Replace,
 }
 
 impl Options {
     /// These options with the duplicate-key policy `policy`.
     pub fn with_on_duplicate(mut self, policy: OnDuplicate) -> Options {
         self.on_duplicate = policy;
+        self
+    }
+
+    /// These options with the replacement policy `replace`.
+    pub fn with_replace(mut self, replace: Replace) -> Options {
+        self.replace = replace;
         self
     }
 }

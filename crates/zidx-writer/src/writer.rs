@@ -91,7 +91,7 @@ impl<S: Sink> std::fmt::Debug for Writer<S> {
 impl Writer<AtomicFile> {
     /// Starts a build that will publish to `path` when finished.
     pub fn create(path: impl AsRef<Path>, options: Options) -> Result<Writer, WriteError> {
-        Writer::to_sink(AtomicFile::create(path.as_ref())?, options)
+        Writer::to_sink(AtomicFile::create(path.as_ref(), options.replace)?, options)
     }
 
     /// [`Writer::create`] with a fault injected into the Nth file operation.
@@ -102,7 +102,10 @@ impl Writer<AtomicFile> {
         fault: Option<crate::atomic_file::Fault>,
     ) -> Result<Writer, WriteError> {
         let faults = crate::atomic_file::Faults::new(fault);
-        Writer::to_sink(AtomicFile::create_with(path.as_ref(), faults)?, options)
+        Writer::to_sink(
+            AtomicFile::create_with(path.as_ref(), options.replace, faults)?,
+            options,
+        )
     }
 
     /// Lays out the hash table, writes it with the header and section table,
@@ -173,6 +176,12 @@ impl<S: Sink> Writer<S> {
     pub fn with_hash_function(mut self, hasher: fn(&[u8], u64) -> u64) -> Writer<S> {
         self.hasher = hasher;
         self
+    }
+
+    /// Where the build is going; for an [`AtomicFile`], its temporary file's
+    /// path, which a program removes if a signal stops it before `finish`.
+    pub fn sink(&self) -> &S {
+        self.out.sink()
     }
 
     /// Number of records inserted so far (including duplicates).

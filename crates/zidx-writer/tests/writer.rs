@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use zidx::Index;
-use zidx_writer::{OnDuplicate, Options, WriteError, Writer};
+use zidx_writer::{OnDuplicate, Options, Replace, WriteError, Writer};
 
 type HashFunction = fn(&[u8], u64) -> u64;
 
@@ -52,7 +52,7 @@ fn duplicates_are_an_error_naming_both_records() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("d.zidx");
     std::fs::write(&path, b"old contents").unwrap();
-    match build(&path, Options::default(), DUPS) {
+    match build(&path, Options::default().with_replace(Replace::Any), DUPS) {
         Err(WriteError::DuplicateKey { key, first, second }) => {
             assert_eq!(key, b"a");
             assert_eq!((first, second), (0, 2));
@@ -206,4 +206,147 @@ fn duplicates_with_reseeding() {
     let index = Index::open(&path).unwrap();
     index.verify().unwrap();
     assert_eq!(index.get(&5u32.to_be_bytes()).unwrap(), Some(&b"last"[..]));
+}
+
+/// 1.0 replaced any file at the output path: `-o notes.txt` destroyed notes.
+#[test]
+fn a_file_that_is_not_an_index_is_not_replaced_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, b"my notes").unwrap();
+    let err = build(&path, Options::default(), &[(b"k", b"v")]).unwrap_err();
+    assert!(
+        matches!(&err, WriteError::TargetInUse { problem, .. } if problem.contains("not a zidx index")),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), b"my notes");
+    assert_eq!(entries(dir.path()), ["notes.txt"]);
+    // Replacing it on purpose works.
+    build(
+        &path,
+        Options::default().with_replace(Replace::Any),
+        &[(b"k", b"v")],
+    )
+    .unwrap();
+    assert!(Index::open(&path).is_ok());
+    // A directory is never replaced.
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let err = build(
+        &sub,
+        Options::default().with_replace(Replace::Any),
+        &[(b"k", b"v")],
+    )
+    .unwrap_err();
+    assert!(matches!(err, WriteError::TargetInUse { .. }), "{err}");
+}
+
+/// 1.0 gave a rebuilt index mode 0644 whatever the old one had, and
+/// replaced a 0444 index silently.
+#[cfg(unix)]
+#[test]
+fn a_rebuild_keeps_the_mode_and_refuses_a_read_only_index() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secret.zidx");
+    build(&path, Options::default(), &[(b"k", b"1")]).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    build(&path, Options::default(), &[(b"k", b"2")]).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert_eq!(
+        Index::open(&path).unwrap().get(b"k").unwrap(),
+        Some(&b"2"[..])
+    );
+
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let err = build(&path, Options::default(), &[(b"k", b"3")]).unwrap_err();
+    assert!(err.to_string().contains("read-only"), "{err}");
+    assert_eq!(
+        Index::open(&path).unwrap().get(b"k").unwrap(),
+        Some(&b"2"[..])
+    );
+    build(
+        &path,
+        Options::default().with_replace(Replace::Any),
+        &[(b"k", b"3")],
+    )
+    .unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o444);
+}
+
+/// A symbolic link at the output path is followed: the index it points to
+/// is rebuilt and the link stays (1.0 replaced the link with a file).
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_is_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("v1.zidx");
+    let link = dir.path().join("current.zidx");
+    build(&real, Options::default(), &[(b"k", b"1")]).unwrap();
+    std::os::unix::fs::symlink("v1.zidx", &link).unwrap();
+    build(&link, Options::default(), &[(b"k", b"2")]).unwrap();
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        Index::open(&real).unwrap().get(b"k").unwrap(),
+        Some(&b"2"[..])
+    );
+    assert_eq!(entries(dir.path()), ["current.zidx", "v1.zidx"]);
+}
+
+/// The temporary file is private while the build runs, even for a target
+/// that will be world-readable; a very long target name still fits.
+#[cfg(unix)]
+#[test]
+fn the_temporary_file_is_private_and_its_name_fits() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let name = format!("{}.zidx", "n".repeat(250));
+    let path = dir.path().join(&name);
+    let mut w = Writer::create(&path, Options::default()).unwrap();
+    let temp = w.sink().temp_path().to_path_buf();
+    assert!(temp.file_name().unwrap().len() <= 255);
+    let mode = std::fs::metadata(&temp).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    w.insert(b"k", b"v").unwrap();
+    w.finish().unwrap();
+    assert_eq!(entries(dir.path()), [name]);
+}
+
+/// Temporary files of a killed build (its process gone, over an hour old)
+/// are removed by the next build of the same target; others are left.
+#[cfg(target_os = "linux")]
+#[test]
+fn stale_temporary_files_of_dead_builds_are_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.zidx");
+    // PID 0x7fff_fffe exists nowhere.
+    let stale = dir.path().join(".t.zidx.2147483646.abc123.zidx-tmp");
+    let young = dir.path().join(".t.zidx.2147483646.def456.zidx-tmp");
+    let other = dir.path().join(".u.zidx.2147483646.abc123.zidx-tmp");
+    for p in [&stale, &young, &other] {
+        std::fs::write(p, b"partial").unwrap();
+    }
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    for p in [&stale, &other] {
+        std::fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(two_hours_ago)
+            .unwrap();
+    }
+    build(&path, Options::default(), &[(b"k", b"v")]).unwrap();
+    assert_eq!(
+        entries(dir.path()),
+        [
+            ".t.zidx.2147483646.def456.zidx-tmp",
+            ".u.zidx.2147483646.abc123.zidx-tmp",
+            "t.zidx"
+        ]
+    );
 }
