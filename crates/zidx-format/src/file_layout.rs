@@ -16,8 +16,13 @@ use zerocopy::FromBytes;
 
 use crate::checksum::{checksum, expect_checksum};
 use crate::error::FormatError;
-use crate::hash::{HashParams, HASH_FUNCTION_XXH3_64, HASH_PARAMS_SIZE, MAX_RECORDS_BYTES};
-use crate::header::{Header, HEADER_SIZE, INCOMPAT_FEATURES_KNOWN, MAGIC, VERSION_MAJOR};
+use crate::hash::{
+    HashParams, KeyHasher, HASH_FUNCTION_SIPHASH13, HASH_FUNCTION_XXH3_64, HASH_PARAMS_SIZE,
+    MAX_RECORDS_BYTES,
+};
+use crate::header::{
+    Header, HEADER_SIZE, INCOMPAT_FEATURES_KNOWN, INCOMPAT_KEYED_HASH, MAGIC, VERSION_MAJOR,
+};
 use crate::record::RECORD_HEADER_SIZE;
 use crate::section::{
     ItemSize, SectionEntry, SectionId, MAX_SECTIONS, SECTIONS, SECTION_ALIGN, SECTION_ENTRY_SIZE,
@@ -96,6 +101,7 @@ pub struct FileLayout {
     records: SectionInfo,
     hash_slots: SectionInfo,
     params_offset: u64,
+    hash_function: u32,
     seed: u64,
     slot_count: u64,
     max_displacement: u32,
@@ -249,7 +255,12 @@ impl FileLayout {
             params_entry.checksum,
             checksum(&params_bytes),
         )?;
-        check_hash_params(&params, params_entry.offset, &records)?;
+        check_hash_params(
+            &params,
+            params_entry.offset,
+            &records,
+            header.incompat_features.get(),
+        )?;
         let (slot_count, max_displacement) =
             (params.slot_count.get(), params.max_displacement.get());
         check_hash_slots(&hash_slots, table_offset, slot_count, max_displacement)?;
@@ -266,6 +277,7 @@ impl FileLayout {
             records,
             hash_slots,
             params_offset: params_entry.offset,
+            hash_function: params.hash_function.get(),
             seed: params.seed.get(),
             slot_count,
             max_displacement,
@@ -345,6 +357,17 @@ impl FileLayout {
     #[inline]
     pub fn seed(&self) -> u64 {
         self.seed
+    }
+
+    /// The stored `hash_function`.
+    pub fn hash_function(&self) -> u32 {
+        self.hash_function
+    }
+
+    /// The file's key hash: its function with its seed. The function was
+    /// checked when parsing, so this never fails for a parsed layout.
+    pub fn key_hasher(&self) -> KeyHasher {
+        KeyHasher::new(self.hash_function, self.seed).unwrap_or(KeyHasher::Xxh3 { seed: self.seed })
     }
 
     /// Number of home slots.
@@ -636,13 +659,25 @@ fn check_hash_params(
     params: &HashParams,
     base: u64,
     records: &SectionInfo,
+    incompat_features: u64,
 ) -> Result<(), FormatError> {
-    if params.hash_function.get() != HASH_FUNCTION_XXH3_64 {
+    // The keyed hash and its feature bit go together: a 1.0 reader refuses
+    // the bit, so a file must not use the function without it.
+    let function = params.hash_function.get();
+    let expected = if incompat_features & INCOMPAT_KEYED_HASH != 0 {
+        (
+            HASH_FUNCTION_SIPHASH13,
+            "SipHash-1-3, as incompat bit 0 says",
+        )
+    } else {
+        (HASH_FUNCTION_XXH3_64, "XXH3-64; 2 needs incompat bit 0")
+    };
+    if function != expected.0 {
         return Err(invalid(
             "hash_params.hash_function",
             at!(base, HashParams, hash_function),
-            params.hash_function.get().into(),
-            format!("{HASH_FUNCTION_XXH3_64} (XXH3-64)"),
+            function.into(),
+            format!("{} ({})", expected.0, expected.1),
         ));
     }
     if let Some(pos) = params.reserved.iter().position(|&b| b != 0) {

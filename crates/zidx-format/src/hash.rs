@@ -5,8 +5,31 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 /// Size of [`HashParams`] in bytes.
 pub const HASH_PARAMS_SIZE: usize = 32;
-/// [`HashParams::hash_function`] value for XXH3-64, the only one in 1.0.
+/// [`HashParams::hash_function`] value for XXH3-64 with the seed (format
+/// 1.0; fast, but not robust to keys chosen for a known seed).
 pub const HASH_FUNCTION_XXH3_64: u32 = 1;
+/// [`HashParams::hash_function`] value for SipHash-1-3 keyed by the seed,
+/// with a seed derived from the records (format 1.1, SPEC.md §6.3): keys
+/// chosen before a build cannot collide on purpose.
+pub const HASH_FUNCTION_SIPHASH13: u32 = 2;
+
+/// The SipHash key of the records digest (SPEC.md §6.3): the ASCII bytes
+/// `zidx.dig` and `est.v1.1`, little-endian.
+pub const DIGEST_KEY: (u64, u64) = (
+    u64::from_le_bytes(*b"zidx.dig"),
+    u64::from_le_bytes(*b"est.v1.1"),
+);
+/// The SipHash key of the seed derivation: `zidx.see`, `d.v1.1..`.
+pub const SEED_KEY: (u64, u64) = (
+    u64::from_le_bytes(*b"zidx.see"),
+    u64::from_le_bytes(*b"d.v1.1.."),
+);
+/// Second half of the key hash's SipHash key: `seed ^ KEY_HALF`, with
+/// `KEY_HALF` the bytes `zidx.key`.
+pub const KEY_HALF: u64 = u64::from_le_bytes(*b"zidx.key");
+/// Seed derivation attempts a writer makes before refusing the records
+/// (`seed_for(digest, n, attempt)` for attempt 0, 1, ...).
+pub const SEED_ATTEMPTS: u64 = 8;
 /// The records section must be shorter than this, since a slot stores a
 /// record's offset in 48 bits.
 pub const MAX_RECORDS_BYTES: u64 = 1 << 48;
@@ -28,7 +51,7 @@ pub struct HashParams {
     /// Largest displacement of any slot; the slot table holds
     /// `slot_count + max_displacement` slots.
     pub max_displacement: U32,
-    /// Always [`HASH_FUNCTION_XXH3_64`] in 1.0.
+    /// [`HASH_FUNCTION_XXH3_64`] (1.0) or [`HASH_FUNCTION_SIPHASH13`] (1.1).
     pub hash_function: U32,
     /// Must be zero.
     pub reserved: [u8; 8],
@@ -46,16 +69,104 @@ const _: () = {
 
 impl HashParams {
     /// The parameters of a table of `slot_count` home slots whose largest
-    /// displacement is `max_displacement`, hashed with XXH3-64 and `seed`.
-    pub fn new(seed: u64, slot_count: u64, max_displacement: u32) -> HashParams {
+    /// displacement is `max_displacement`, hashed by `hasher`.
+    pub fn new(hasher: KeyHasher, slot_count: u64, max_displacement: u32) -> HashParams {
         HashParams {
-            seed: U64::new(seed),
+            seed: U64::new(hasher.seed()),
             slot_count: U64::new(slot_count),
             max_displacement: U32::new(max_displacement),
-            hash_function: U32::new(HASH_FUNCTION_XXH3_64),
+            hash_function: U32::new(hasher.function()),
             reserved: [0; 8],
         }
     }
+}
+
+/// The hash function of one index: the stored `hash_function` and `seed`,
+/// ready to hash keys (SPEC.md §6.3).
+#[derive(Clone, Copy)]
+pub enum KeyHasher {
+    /// Format 1.0: XXH3-64 with the seed.
+    Xxh3 {
+        /// The seed.
+        seed: u64,
+    },
+    /// Format 1.1: SipHash-1-3 with the key `(seed, seed ^ KEY_HALF)`.
+    SipHash13 {
+        /// The seed.
+        seed: u64,
+        /// The keyed hasher.
+        hasher: siphasher::sip::SipHasher13,
+    },
+}
+
+impl KeyHasher {
+    /// The hasher for a stored `hash_function` and `seed`, if the function
+    /// is one this version knows.
+    pub fn new(function: u32, seed: u64) -> Option<KeyHasher> {
+        match function {
+            HASH_FUNCTION_XXH3_64 => Some(KeyHasher::Xxh3 { seed }),
+            HASH_FUNCTION_SIPHASH13 => Some(KeyHasher::SipHash13 {
+                seed,
+                hasher: siphasher::sip::SipHasher13::new_with_keys(seed, seed ^ KEY_HALF),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The stored `hash_function` value.
+    pub fn function(&self) -> u32 {
+        match self {
+            KeyHasher::Xxh3 { .. } => HASH_FUNCTION_XXH3_64,
+            KeyHasher::SipHash13 { .. } => HASH_FUNCTION_SIPHASH13,
+        }
+    }
+
+    /// The stored seed.
+    pub fn seed(&self) -> u64 {
+        match self {
+            KeyHasher::Xxh3 { seed } | KeyHasher::SipHash13 { seed, .. } => *seed,
+        }
+    }
+
+    /// The 64-bit hash of `key`.
+    #[inline]
+    pub fn hash(&self, key: &[u8]) -> u64 {
+        match self {
+            KeyHasher::Xxh3 { seed } => key_hash(key, *seed),
+            KeyHasher::SipHash13 { hasher, .. } => hasher.hash(key),
+        }
+    }
+}
+
+impl core::fmt::Debug for KeyHasher {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            KeyHasher::Xxh3 { seed } => write!(f, "Xxh3 {{ seed: {seed:#x} }}"),
+            KeyHasher::SipHash13 { seed, .. } => write!(f, "SipHash13 {{ seed: {seed:#x} }}"),
+        }
+    }
+}
+
+/// A key's contribution to the records digest of format 1.1: SipHash-1-3
+/// of the key with [`DIGEST_KEY`]. Equal keys have equal digests, so a
+/// writer also finds duplicate keys with it.
+#[inline]
+pub fn key_digest(key: &[u8]) -> u64 {
+    siphasher::sip::SipHasher13::new_with_keys(DIGEST_KEY.0, DIGEST_KEY.1).hash(key)
+}
+
+/// The seed of a format 1.1 index (SPEC.md §6.3): SipHash-2-4 with
+/// [`SEED_KEY`] of `digest`, `records` and `attempt`, each as 8
+/// little-endian bytes, where `digest` is the wrapping sum of
+/// [`key_digest`] over the records and `records` their number. A writer
+/// uses the first attempt (0, 1, ...) under which no record is more than
+/// 254 slots from home.
+pub fn seed_for(digest: u64, records: u64, attempt: u64) -> u64 {
+    let mut input = [0u8; 24];
+    input[..8].copy_from_slice(&digest.to_le_bytes());
+    input[8..16].copy_from_slice(&records.to_le_bytes());
+    input[16..].copy_from_slice(&attempt.to_le_bytes());
+    siphasher::sip::SipHasher24::new_with_keys(SEED_KEY.0, SEED_KEY.1).hash(&input)
 }
 
 /// The 64-bit hash of a key: XXH3-64 of the key bytes with the index's seed.

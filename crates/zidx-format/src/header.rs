@@ -15,8 +15,12 @@ pub const MAGIC: [u8; 8] = *b"\x89ZIDX\r\n\x1a";
 
 /// Major version this crate reads and writes. Readers refuse any other major.
 pub const VERSION_MAJOR: u16 = 1;
-/// Minor version this crate writes. Readers accept any minor of their major.
-pub const VERSION_MINOR: u16 = 0;
+/// Minor version this crate writes by default. Readers accept any minor of
+/// their major.
+pub const VERSION_MINOR: u16 = 1;
+/// Minor version of files that use only 1.0 features, which 1.0 readers
+/// read (written on request: `zidx build --format-version 1.0`).
+pub const VERSION_MINOR_1_0: u16 = 0;
 
 /// Size of [`Header`] in bytes; fixed for every 1.x version.
 pub const HEADER_SIZE: usize = 128;
@@ -32,9 +36,13 @@ pub const HEADER_CHECKSUM_OFFSET: usize = core::mem::offset_of!(Header, header_c
 /// Compatible feature bits defined by this version (none yet). A reader
 /// ignores compatible bits it does not know.
 pub const COMPAT_FEATURES_KNOWN: u64 = 0;
-/// Incompatible feature bits defined by this version (none yet). A reader
-/// refuses a file that sets an incompatible bit it does not know.
-pub const INCOMPAT_FEATURES_KNOWN: u64 = 0;
+/// Incompatible feature bit 0 (1.1): the hash index uses the keyed hash
+/// ([`HASH_FUNCTION_SIPHASH13`](crate::HASH_FUNCTION_SIPHASH13)), which a
+/// 1.0 reader cannot compute, so it must refuse the file.
+pub const INCOMPAT_KEYED_HASH: u64 = 1;
+/// Incompatible feature bits defined by this version. A reader refuses a
+/// file that sets an incompatible bit it does not know.
+pub const INCOMPAT_FEATURES_KNOWN: u64 = INCOMPAT_KEYED_HASH;
 
 /// The file header (SPEC.md §3), at offset 0.
 #[derive(Debug, Clone, Copy, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
@@ -91,7 +99,12 @@ impl Header {
     /// `section_count` entries lies at `section_table_offset` and has the
     /// checksum `section_table_checksum`: every other field takes the one
     /// value this version writes, and `header_checksum` is filled in.
+    ///
+    /// `minor` and `incompat_features` say which version's features the file
+    /// uses: `(VERSION_MINOR_1_0, 0)` for a file 1.0 readers read.
     pub fn new(
+        minor: u16,
+        incompat_features: u64,
         file_len: u64,
         section_table_offset: u64,
         section_count: u32,
@@ -100,10 +113,10 @@ impl Header {
         let mut header = Header {
             magic: MAGIC,
             version_major: U16::new(VERSION_MAJOR),
-            version_minor: U16::new(VERSION_MINOR),
+            version_minor: U16::new(minor),
             header_size: U32::new(HEADER_SIZE_U32),
             compat_features: U64::new(0),
-            incompat_features: U64::new(0),
+            incompat_features: U64::new(incompat_features),
             file_len: U64::new(file_len),
             section_table_offset: U64::new(section_table_offset),
             section_count: U32::new(section_count),

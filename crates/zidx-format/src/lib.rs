@@ -39,12 +39,13 @@ pub use checksum::{checksum, expect_checksum, Checksum, CHECKSUMS_ENFORCED};
 pub use error::FormatError;
 pub use file_layout::{nonzero_padding, FileLayout, SectionInfo};
 pub use hash::{
-    fingerprint, home_slot, key_hash, HashParams, HASH_FUNCTION_XXH3_64, HASH_PARAMS_SIZE,
-    MAX_LOAD_DENOMINATOR, MAX_LOAD_NUMERATOR, MAX_RECORDS_BYTES,
+    fingerprint, home_slot, key_digest, key_hash, seed_for, HashParams, KeyHasher, DIGEST_KEY,
+    HASH_FUNCTION_SIPHASH13, HASH_FUNCTION_XXH3_64, HASH_PARAMS_SIZE, KEY_HALF,
+    MAX_LOAD_DENOMINATOR, MAX_LOAD_NUMERATOR, MAX_RECORDS_BYTES, SEED_ATTEMPTS, SEED_KEY,
 };
 pub use header::{
     Header, COMPAT_FEATURES_KNOWN, HEADER_CHECKSUM_OFFSET, HEADER_SIZE, INCOMPAT_FEATURES_KNOWN,
-    MAGIC, VERSION_MAJOR, VERSION_MINOR,
+    INCOMPAT_KEYED_HASH, MAGIC, VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_1_0,
 };
 pub use record::{
     header_past_end, read_record, RecordExtent, RecordHeader, MAX_KEY_LEN, MAX_VALUE_LEN,

@@ -30,3 +30,45 @@ fn checksum_vectors_match_the_spec() {
     assert_eq!(checksum(b""), 0x2d06800538d394c2);
     assert_eq!(checksum(b"abc"), 0x78af5f94892f3950);
 }
+
+#[test]
+fn keyed_hash_vectors_match_the_spec() {
+    use zidx_format::{KeyHasher, HASH_FUNCTION_SIPHASH13, KEY_HALF};
+    assert_eq!(KEY_HALF, 0x79656b2e7864697a);
+    let all_bytes: Vec<u8> = (0..=255).collect();
+    let rows: [(&[u8], u64, u64, u64, u8); 5] = [
+        (b"", 0, 0xf8bf6347866b3a9c, 3, 0x9c),
+        (b"abc", 0, 0xa83507ca6d3fdcc3, 2, 0xc3),
+        (b"abc", 1, 0x5701795b0e67be65, 1, 0x65),
+        (b"abc", u64::MAX, 0x808f90daf6949ee9, 2, 0xe9),
+        (&all_bytes, 7, 0xbb78a248b8276acd, 2, 0xcd),
+    ];
+    for (key, seed, hash, home, fp) in rows {
+        let h = KeyHasher::new(HASH_FUNCTION_SIPHASH13, seed)
+            .unwrap()
+            .hash(key);
+        assert_eq!(h, hash, "hash of {key:?} with seed {seed}");
+        assert_eq!(home_slot(h, 4), home, "home of {key:?}");
+        assert_eq!(fingerprint(h), fp, "fingerprint of {key:?}");
+    }
+}
+
+#[test]
+fn seed_derivation_vectors_match_the_spec() {
+    use zidx_format::{key_digest, seed_for, DIGEST_KEY, SEED_KEY};
+    assert_eq!(DIGEST_KEY, (0x6769642e7864697a, 0x312e31762e747365));
+    assert_eq!(SEED_KEY, (0x6565732e7864697a, 0x2e2e312e31762e64));
+    assert_eq!(key_digest(b""), 0xecf3131ff793b917);
+    assert_eq!(key_digest(b"abc"), 0x394bbc0aa8f58c08);
+    assert_eq!(seed_for(1, 2, 3), 0xa58fd154eafb3951);
+    assert_eq!(seed_for(0, 0, 0), 0x8a3ee420cd6e935c);
+    // The worked example of SPEC.md §11.1.
+    let digests = [b"apple".as_slice(), b"banana", b"cherry"].map(key_digest);
+    assert_eq!(
+        digests,
+        [0x4dbfddf4877d6e3a, 0x524a0c8e90f8676e, 0x9fa5631742c3b5c5]
+    );
+    let sum = digests.iter().fold(0u64, |s, d| s.wrapping_add(*d));
+    assert_eq!(sum, 0x3faf4d9a5b398b6d);
+    assert_eq!(seed_for(sum, 3, 0), 0x3a4f0b6175439465);
+}

@@ -43,6 +43,6 @@ pub use atomic_file::AtomicFile;
 #[cfg(feature = "test-hooks")]
 pub use atomic_file::{Fault, Op};
 pub use error::WriteError;
-pub use options::{OnDuplicate, Options, ParseOnDuplicateError, Replace};
+pub use options::{FormatVersion, OnDuplicate, Options, ParseOnDuplicateError, Replace};
 pub use sink::Sink;
 pub use writer::{Summary, Writer};

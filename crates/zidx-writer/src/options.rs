@@ -55,6 +55,47 @@ pub struct ParseOnDuplicateError {
     pub input: String,
 }
 
+/// Which format version's features a build may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum FormatVersion {
+    /// Format 1.0: XXH3-64 with seeds 0 to 7. Readers of every 1.x version
+    /// read it, but keys chosen for those known seeds can make a build fail
+    /// or lookups long (SPEC.md §6.3). For servers that still run a 1.0
+    /// reader.
+    V1_0,
+    /// Format 1.1 (the default): SipHash-1-3 keyed by a seed derived from
+    /// the records, so no set of keys chosen before the build can make it
+    /// fail or make probes long. 1.0 readers refuse these files with their
+    /// "unknown incompatible features" error.
+    #[default]
+    V1_1,
+}
+
+impl FormatVersion {
+    /// `"1.0"` or `"1.1"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            FormatVersion::V1_0 => "1.0",
+            FormatVersion::V1_1 => "1.1",
+        }
+    }
+}
+
+impl std::str::FromStr for FormatVersion {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "1.0" => Ok(FormatVersion::V1_0),
+            "1.1" => Ok(FormatVersion::V1_1),
+            other => Err(format!(
+                "unknown format version {other:?}: expected 1.0 or 1.1"
+            )),
+        }
+    }
+}
+
 /// What an existing file at the target path may be for a build to replace
 /// it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -86,12 +127,20 @@ pub struct Options {
     pub on_duplicate: OnDuplicate,
     /// What an existing target may be.
     pub replace: Replace,
+    /// The format version to write.
+    pub format_version: FormatVersion,
 }
 
 impl Options {
     /// These options with the duplicate-key policy `policy`.
     pub fn with_on_duplicate(mut self, policy: OnDuplicate) -> Options {
         self.on_duplicate = policy;
+        self
+    }
+
+    /// These options with the format version `version`.
+    pub fn with_format_version(mut self, version: FormatVersion) -> Options {
+        self.format_version = version;
         self
     }
 

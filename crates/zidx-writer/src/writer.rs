@@ -7,16 +7,18 @@ use zidx_format::placement::{
     emit_slots, home_slots_for, max_displacement, sort_canonical, HashedRecord,
 };
 use zidx_format::{
-    checksum, key_hash, Checksum, HashParams, Header, RecordHeader, SectionDescriptor,
-    SectionEntry, Slot, HASH_PARAMS, HASH_PARAMS_SIZE, HASH_SLOTS, HEADER_SIZE, MAX_DISPLACEMENT,
-    MAX_KEY_LEN, MAX_RECORDS_BYTES, MAX_VALUE_LEN, RECORDS, RECORD_HEADER_SIZE, SECTION_ALIGN,
-    SECTION_ENTRY_SIZE, SLOT_SIZE,
+    checksum, key_digest, key_hash, seed_for, Checksum, HashParams, Header, KeyHasher,
+    RecordHeader, SectionDescriptor, SectionEntry, Slot, HASH_FUNCTION_SIPHASH13,
+    HASH_FUNCTION_XXH3_64, HASH_PARAMS, HASH_PARAMS_SIZE, HASH_SLOTS, HEADER_SIZE,
+    INCOMPAT_KEYED_HASH, MAX_DISPLACEMENT, MAX_KEY_LEN, MAX_RECORDS_BYTES, MAX_VALUE_LEN, RECORDS,
+    RECORD_HEADER_SIZE, SECTION_ALIGN, SECTION_ENTRY_SIZE, SEED_ATTEMPTS, SLOT_SIZE, VERSION_MINOR,
+    VERSION_MINOR_1_0,
 };
 
 use crate::atomic_file::AtomicFile;
 use crate::buffered::{Buffered, BUFFER};
 use crate::error::WriteError;
-use crate::options::{OnDuplicate, Options};
+use crate::options::{FormatVersion, OnDuplicate, Options};
 use crate::sink::Sink;
 
 /// The sections this writer writes, in section-table order (SPEC.md §2.2).
@@ -39,9 +41,40 @@ fn chunk_len(remaining: u64, cap: usize) -> usize {
     usize::try_from(remaining).map_or(cap, |r| r.min(cap))
 }
 
-/// Seeds tried, in order (0, 1, ..., 7), before refusing the input as a
-/// hash-flooding attack.
-const SEED_ATTEMPTS: u32 = 8;
+/// The hash that lays out the table: the format's, or a test's.
+#[derive(Debug, Clone, Copy)]
+enum TableHash {
+    Format(KeyHasher),
+    /// A test's hash, its seed, and the function the file records.
+    Override(HashFunction, u64, u32),
+}
+
+impl TableHash {
+    fn hash(&self, key: &[u8]) -> u64 {
+        match self {
+            TableHash::Format(h) => h.hash(key),
+            TableHash::Override(f, seed, _) => f(key, *seed),
+        }
+    }
+
+    fn seed(&self) -> u64 {
+        match self {
+            TableHash::Format(h) => h.seed(),
+            TableHash::Override(_, seed, _) => *seed,
+        }
+    }
+
+    /// The hasher whose function and seed the file records. A test's
+    /// override is recorded as the format's function with the same seed.
+    fn stored(&self) -> KeyHasher {
+        match self {
+            TableHash::Format(h) => *h,
+            TableHash::Override(_, seed, function) => {
+                KeyHasher::new(*function, *seed).unwrap_or(KeyHasher::Xxh3 { seed: *seed })
+            }
+        }
+    }
+}
 /// Marks a record dropped as a duplicate in its offset; real offsets are
 /// below 2^48.
 const DROPPED_DUPLICATE: u64 = 1 << 63;
@@ -75,8 +108,12 @@ pub struct Writer<S: Sink = AtomicFile> {
     options: Options,
     hashed: Vec<HashedRecord>,
     records_len: u64,
-    hasher: fn(&[u8], u64) -> u64,
+    /// Test hook: a table hash replacing the format's.
+    hash_override: Option<HashFunction>,
 }
+
+/// A table hash: key and seed to hash.
+type HashFunction = fn(&[u8], u64) -> u64;
 
 impl<S: Sink> std::fmt::Debug for Writer<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -134,7 +171,7 @@ impl Writer<Vec<u8>> {
             options,
             hashed: Vec::new(),
             records_len: 0,
-            hasher: key_hash,
+            hash_override: None,
         };
         // Appending to memory cannot fail.
         let _ = writer.start();
@@ -155,7 +192,7 @@ impl<S: Sink> Writer<S> {
             options,
             hashed: Vec::new(),
             records_len: 0,
-            hasher: key_hash,
+            hash_override: None,
         };
         writer.start()?;
         Ok(writer)
@@ -174,7 +211,7 @@ impl<S: Sink> Writer<S> {
     /// test the hash-flooding defence.
     #[cfg(feature = "test-hooks")]
     pub fn with_hash_function(mut self, hasher: fn(&[u8], u64) -> u64) -> Writer<S> {
-        self.hasher = hasher;
+        self.hash_override = Some(hasher);
         self
     }
 
@@ -210,11 +247,22 @@ impl<S: Sink> Writer<S> {
         }
         self.out.append(&[head.as_bytes(), key, value])?;
         self.hashed.push(HashedRecord {
-            hash: (self.hasher)(key, 0),
+            hash: self.first_hash(key),
             offset: self.records_len,
         });
         self.records_len += len;
         Ok(())
+    }
+
+    /// The hash kept for each record while records arrive, which finds
+    /// duplicates: in 1.1 the key's digest (SPEC.md §6.3), in 1.0 the table
+    /// hash under seed 0.
+    fn first_hash(&self, key: &[u8]) -> u64 {
+        match (self.options.format_version, self.hash_override) {
+            (FormatVersion::V1_0, Some(f)) => f(key, 0),
+            (FormatVersion::V1_0, None) => key_hash(key, 0),
+            (_, _) => key_digest(key),
+        }
     }
 
     /// Lays out the hash table, writes it with the header and section table,
@@ -226,33 +274,66 @@ impl<S: Sink> Writer<S> {
             options,
             hashed: mut entries,
             mut records_len,
-            hasher,
+            hash_override,
         } = self;
         out.check_not_failed()?;
         let inserted = entries.len() as u64;
         let mut records_checksum = out.take_checksum()?;
 
-        // Duplicates are removed under seed 0, whatever seed is finally used;
-        // the survivors (first or last of each key) do not depend on the seed.
+        // Duplicates are removed with the first hash, whatever seed is
+        // finally used; the survivors (first or last of each key) do not
+        // depend on the seed.
         let mut dropped: Vec<u64> = Vec::new();
-        let mut seed = 0u64;
+        let version = options.format_version;
+        let table_hash = |seed: u64| -> TableHash {
+            match (hash_override, version) {
+                (Some(f), FormatVersion::V1_0) => {
+                    TableHash::Override(f, seed, HASH_FUNCTION_XXH3_64)
+                }
+                (Some(f), _) => TableHash::Override(f, seed, HASH_FUNCTION_SIPHASH13),
+                (None, FormatVersion::V1_0) => TableHash::Format(KeyHasher::Xxh3 { seed }),
+                (None, _) => TableHash::Format(
+                    KeyHasher::new(HASH_FUNCTION_SIPHASH13, seed)
+                        .unwrap_or(KeyHasher::Xxh3 { seed }),
+                ),
+            }
+        };
+        let mut hasher = table_hash(0);
         let mut deduplicated = false;
         let mut last_problem = String::new();
         let mut placed = None;
+        // 1.1: the seeds come from the digest of the records (SPEC.md §6.3).
+        let mut digest = None;
         for attempt in 0..SEED_ATTEMPTS {
-            seed = u64::from(attempt);
-            if attempt > 0 {
-                rehash(&mut out, hasher, &mut entries, &dropped, records_len, seed)?;
+            if version == FormatVersion::V1_0 && attempt > 0 {
+                hasher = table_hash(attempt);
+                rehash(&mut out, &hasher, &mut entries, &dropped, records_len)?;
             }
             sort_canonical(&mut entries);
             if !deduplicated {
                 match deduplicate(&mut out, &options, &mut entries, &mut dropped)? {
                     Ok(()) => deduplicated = true,
-                    Err(problem) => {
+                    // In 1.1 the first hash does not depend on the seed.
+                    Err(problem) if version == FormatVersion::V1_0 => {
                         last_problem = problem;
                         continue;
                     }
+                    Err(problem) => {
+                        return Err(WriteError::HashFlooding {
+                            seeds: 1,
+                            detail: problem,
+                        })
+                    }
                 }
+            }
+            if version != FormatVersion::V1_0 {
+                let (sum, count) = *digest.get_or_insert_with(|| {
+                    let sum = entries.iter().fold(0u64, |s, e| s.wrapping_add(e.hash));
+                    (sum, entries.len() as u64)
+                });
+                hasher = table_hash(seed_for(sum, count, attempt));
+                rehash(&mut out, &hasher, &mut entries, &dropped, records_len)?;
+                sort_canonical(&mut entries);
             }
             let slot_count = home_slots_for(entries.len() as u64);
             match max_displacement(&entries, slot_count) {
@@ -270,10 +351,11 @@ impl<S: Sink> Writer<S> {
         }
         let Some((slot_count, max_disp)) = placed else {
             return Err(WriteError::HashFlooding {
-                seeds: SEED_ATTEMPTS,
+                seeds: SEED_ATTEMPTS as u32,
                 detail: last_problem,
             });
         };
+        let seed = hasher.seed();
 
         if !dropped.is_empty() {
             let (len, sum) = compact(&mut out, &mut entries, &mut dropped, records_len)?;
@@ -297,7 +379,7 @@ impl<S: Sink> Writer<S> {
         let slots_len = slot_total * SLOT_SIZE as u64;
         let file_len = slots_offset + slots_len;
 
-        let params = HashParams::new(seed, slot_count, max_disp);
+        let params = HashParams::new(hasher.stored(), slot_count, max_disp);
         let table = [
             SectionEntry::new(
                 HASH_PARAMS,
@@ -325,7 +407,13 @@ impl<S: Sink> Writer<S> {
             .iter()
             .zip(SECTIONS_WRITTEN)
             .all(|(e, d)| e.id.get() == d.id.0));
+        let (minor, incompat) = match version {
+            FormatVersion::V1_0 => (VERSION_MINOR_1_0, 0),
+            _ => (VERSION_MINOR, INCOMPAT_KEYED_HASH),
+        };
         let header = Header::new(
+            minor,
+            incompat,
             file_len,
             TABLE_OFFSET,
             SECTION_COUNT,
@@ -431,11 +519,10 @@ fn read_key<S: Sink>(out: &mut Buffered<S>, offset: u64) -> Result<Vec<u8>, Writ
 /// one sequential pass.
 fn rehash<S: Sink>(
     out: &mut Buffered<S>,
-    hasher: fn(&[u8], u64) -> u64,
+    hasher: &TableHash,
     entries: &mut Vec<HashedRecord>,
     dropped: &[u64],
     records_len: u64,
-    seed: u64,
 ) -> Result<(), WriteError> {
     entries.clear();
     let mut dropped = dropped.iter().copied().peekable();
@@ -445,7 +532,7 @@ fn rehash<S: Sink>(
             continue;
         }
         entries.push(HashedRecord {
-            hash: hasher(key, seed),
+            hash: hasher.hash(key),
             offset,
         });
     }

@@ -3,7 +3,7 @@ use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 
-use zidx_format::{home_slot, key_hash, FileLayout, SLOT_SIZE};
+use zidx_format::{home_slot, FileLayout, KeyHasher, SLOT_SIZE};
 
 use crate::error::Error;
 use crate::file_bytes::FileBytes;
@@ -25,6 +25,7 @@ use crate::storage::Storage;
 pub struct Index<S = FileBytes> {
     storage: S,
     layout: FileLayout,
+    hasher: KeyHasher,
 }
 
 /// The result of one key of [`Index::get_many`].
@@ -208,7 +209,12 @@ impl<S: Storage> Index<S> {
             buf.copy_from_slice(bytes);
             Ok(())
         })?;
-        Ok(Index { storage, layout })
+        let hasher = layout.key_hasher();
+        Ok(Index {
+            storage,
+            layout,
+            hasher,
+        })
     }
 
     /// Looks up `key`: `Ok(Some(value))` borrowed from the file, `Ok(None)`
@@ -223,7 +229,7 @@ impl<S: Storage> Index<S> {
         if self.layout.slot_count() == 0 {
             return Ok(None);
         }
-        let hash = key_hash(key, self.layout.seed());
+        let hash = self.hasher.hash(key);
         let mut probe = self.probe(hash)?;
         self.resolve(key, &mut probe, None)
     }
@@ -265,7 +271,6 @@ impl<S: Storage> Index<S> {
             out.extend(keys.iter().map(|_| Ok(None)));
             return;
         }
-        let seed = self.layout.seed();
         let records_base = self.layout.records().offset;
         let mut hashes = [0u64; GROUP];
         let mut ranges: Vec<Range<u64>> = Vec::with_capacity(GROUP);
@@ -276,7 +281,7 @@ impl<S: Storage> Index<S> {
             // Stage 1: hash every key, and ask for its home slot.
             ranges.clear();
             for (h, key) in hashes.iter_mut().zip(group) {
-                *h = key_hash(key.as_ref(), seed);
+                *h = self.hasher.hash(key.as_ref());
                 let home = self.slot_offset(home_slot(*h, self.layout.slot_count()));
                 ranges.push(home..home + SLOT_SIZE as u64);
             }
@@ -363,6 +368,11 @@ impl<S: Storage> Index<S> {
     /// inserted). Yields `Err` once and stops if a record is corrupt.
     pub fn iter(&self) -> Records<'_, S> {
         Records::new(&self.storage, self.layout.records())
+    }
+
+    /// The index's key hash (its function and seed).
+    pub fn key_hasher(&self) -> &KeyHasher {
+        &self.hasher
     }
 
     /// The validated header and section table.

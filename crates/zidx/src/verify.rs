@@ -2,7 +2,8 @@
 
 use zidx_format::placement::{emit_slots, max_displacement, sort_canonical, HashedRecord};
 use zidx_format::{
-    expect_checksum, key_hash, nonzero_padding, Checksum, FormatError, SectionInfo, Slot, SLOT_SIZE,
+    expect_checksum, key_digest, nonzero_padding, seed_for, Checksum, FormatError, SectionInfo,
+    Slot, HASH_FUNCTION_SIPHASH13, SEED_ATTEMPTS, SLOT_SIZE,
 };
 use zidx_text::escape::ShowKey;
 
@@ -57,13 +58,19 @@ impl<S: Storage> Index<S> {
                 bytes: count.saturating_mul(core::mem::size_of::<HashedRecord>() as u64),
                 purpose: "verify's (hash, offset) pairs, 16 bytes per record",
             })?;
+        let hasher = self.key_hasher();
+        let keyed = hasher.function() == HASH_FUNCTION_SIPHASH13;
+        let mut digest = 0u64;
         let mut records = self.iter();
         loop {
             let offset = records.position();
             let Some(record) = records.next() else { break };
             let (key, _) = record?;
+            if keyed {
+                digest = digest.wrapping_add(key_digest(key.as_ref()));
+            }
             hashed.push(HashedRecord {
-                hash: key_hash(key.as_ref(), layout.seed()),
+                hash: hasher.hash(key.as_ref()),
                 offset,
             });
         }
@@ -75,6 +82,20 @@ impl<S: Storage> Index<S> {
                 problem: format!(
                     "{} bytes after the last of {count} records",
                     section.length - end
+                ),
+            }
+            .into());
+        }
+
+        // 1.1: the seed is the one the records give (SPEC.md §6.3).
+        if keyed && !(0..SEED_ATTEMPTS).any(|a| seed_for(digest, count, a) == layout.seed()) {
+            return Err(FormatError::InvalidField {
+                field: "hash_params.seed".into(),
+                offset: layout.hash_params_offset(),
+                found: layout.seed(),
+                expected: format!(
+                    "{:#x}, the seed derived from the records (SPEC.md §6.3)",
+                    seed_for(digest, count, 0)
                 ),
             }
             .into());

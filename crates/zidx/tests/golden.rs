@@ -11,71 +11,96 @@ fn testdata(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Golden files of every released format version.
-const GOLDEN_V1_0: [&str; 3] = ["spec-example.zidx", "empty.zidx", "unicode-data.zidx"];
+/// Golden files of every released format version, with their `(major,
+/// minor)` version.
+const GOLDEN: [(&str, (u16, u16)); 6] = [
+    ("spec-example.zidx", (1, 0)),
+    ("empty.zidx", (1, 0)),
+    ("unicode-data.zidx", (1, 0)),
+    ("v1.1/spec-example.zidx", (1, 1)),
+    ("v1.1/empty.zidx", (1, 1)),
+    ("v1.1/unicode-data.zidx", (1, 1)),
+];
+
+/// The same file in every version's form.
+fn versions(name: &str) -> [String; 2] {
+    [name.to_string(), format!("v1.1/{name}")]
+}
 
 #[test]
 fn golden_files_open_and_verify_in_both_modes() {
-    for name in GOLDEN_V1_0 {
+    for (name, version) in GOLDEN {
         for index in [
             Index::open(testdata(name)).unwrap(),
             Index::read(testdata(name)).unwrap(),
         ] {
             index.verify().unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert_eq!(index.layout().version().0, 1);
+            assert_eq!(index.layout().version(), version, "{name}");
         }
     }
 }
 
 #[test]
 fn spec_example_answers() {
-    let index = Index::open(testdata("spec-example.zidx")).unwrap();
-    assert!(index.storage().is_mapped());
-    assert_eq!(index.len(), 3);
-    assert_eq!(index.get(b"apple").unwrap(), Some(&b"red"[..]));
-    assert_eq!(index.get(b"banana").unwrap(), Some(&b"yellow"[..]));
-    assert_eq!(index.get(b"cherry").unwrap(), Some(&b"dark red"[..]));
-    assert_eq!(index.get(b"a").unwrap(), None);
-    assert_eq!(index.get(b"").unwrap(), None);
+    for name in versions("spec-example.zidx") {
+        let index = Index::open(testdata(&name)).unwrap();
+        assert!(index.storage().is_mapped());
+        assert_eq!(index.len(), 3);
+        assert_eq!(index.get(b"apple").unwrap(), Some(&b"red"[..]));
+        assert_eq!(index.get(b"banana").unwrap(), Some(&b"yellow"[..]));
+        assert_eq!(index.get(b"cherry").unwrap(), Some(&b"dark red"[..]));
+        assert_eq!(index.get(b"a").unwrap(), None);
+        assert_eq!(index.get(b"").unwrap(), None);
+    }
 }
 
 #[test]
 fn empty_index_has_nothing() {
-    let index = Index::open(testdata("empty.zidx")).unwrap();
-    assert_eq!(index.len(), 0);
-    assert!(index.is_empty());
-    assert_eq!(index.get(b"anything").unwrap(), None);
-    assert_eq!(index.iter().count(), 0);
+    for name in versions("empty.zidx") {
+        let index = Index::open(testdata(&name)).unwrap();
+        assert_eq!(index.len(), 0);
+        assert!(index.is_empty());
+        assert_eq!(index.get(b"anything").unwrap(), None);
+        assert_eq!(index.iter().count(), 0);
+    }
 }
 
 #[test]
 fn unicode_index_holds_every_line_of_its_source() {
-    let index = Index::open(testdata("unicode-data.zidx")).unwrap();
     let tsv = std::fs::read_to_string(testdata("unicode-data.tsv")).unwrap();
-    let mut n = 0;
-    for line in tsv.lines() {
-        let (k, v) = line.split_once('\t').unwrap();
-        assert_eq!(index.get(k.as_bytes()).unwrap(), Some(v.as_bytes()), "{k}");
-        n += 1;
+    for name in versions("unicode-data.zidx") {
+        let index = Index::open(testdata(&name)).unwrap();
+        let mut n = 0;
+        for line in tsv.lines() {
+            let (k, v) = line.split_once('\t').unwrap();
+            assert_eq!(index.get(k.as_bytes()).unwrap(), Some(v.as_bytes()), "{k}");
+            n += 1;
+        }
+        assert_eq!(index.len(), n);
+        assert_eq!(index.get(b"U+110000").unwrap(), None);
     }
-    assert_eq!(index.len(), n);
-    assert_eq!(index.get(b"U+110000").unwrap(), None);
 }
 
-/// The hex dump in SPEC.md §11 is exactly `xxd testdata/spec-example.zidx`.
+/// The hex dumps in SPEC.md §11 are exactly `xxd` of the golden files.
 #[test]
-fn spec_hex_dump_is_the_golden_file() {
+fn spec_hex_dumps_are_the_golden_files() {
     let spec = std::fs::read_to_string(testdata("../format-spec/SPEC.md")).unwrap();
-    let start = spec
-        .find("Its full hex dump")
-        .expect("section 11 of the spec");
-    let block = spec[start..]
-        .split("```")
-        .nth(1)
-        .expect("code block")
-        .trim();
-    let bytes = std::fs::read(testdata("spec-example.zidx")).unwrap();
-    assert_eq!(block, xxd(&bytes).trim());
+    for (marker, file) in [
+        ("Its full hex dump", "spec-example.zidx"),
+        (
+            "`testdata/v1.1/spec-example.zidx`, as printed",
+            "v1.1/spec-example.zidx",
+        ),
+    ] {
+        let start = spec.find(marker).expect("section 11 of the spec");
+        let block = spec[start..]
+            .split("```")
+            .nth(1)
+            .expect("code block")
+            .trim();
+        let bytes = std::fs::read(testdata(file)).unwrap();
+        assert_eq!(block, xxd(&bytes).trim(), "{file}");
+    }
 }
 
 fn xxd(bytes: &[u8]) -> String {

@@ -7,8 +7,8 @@ use std::path::Path;
 use zerocopy::IntoBytes;
 use zidx::{Error, Index};
 use zidx_format::{
-    checksum, HashParams, Header, SectionEntry, HASH_PARAMS, HASH_SLOTS, HEADER_SIZE, RECORDS,
-    SECTION_ENTRY_SIZE, SLOT_SIZE,
+    checksum, HashParams, Header, KeyHasher, SectionEntry, HASH_PARAMS, HASH_SLOTS, HEADER_SIZE,
+    RECORDS, SECTION_ENTRY_SIZE, SLOT_SIZE,
 };
 
 fn small_index(dir: &Path) -> std::path::PathBuf {
@@ -70,7 +70,7 @@ fn hash_stats_of_a_huge_sparse_table_read_a_bounded_sample() {
     let slots_offset = records_offset + record.len() as u64;
     let slots_len = SLOTS * SLOT_SIZE as u64;
     let file_len = slots_offset + slots_len;
-    let params = HashParams::new(0, SLOTS, 0);
+    let params = HashParams::new(KeyHasher::Xxh3 { seed: 0 }, SLOTS, 0);
     let table = [
         SectionEntry::new(
             HASH_PARAMS,
@@ -83,7 +83,7 @@ fn hash_stats_of_a_huge_sparse_table_read_a_bounded_sample() {
         // The slots' checksum is only checked by verify: any value opens.
         SectionEntry::new(HASH_SLOTS, slots_offset, slots_len, SLOTS, 0),
     ];
-    let header = Header::new(file_len, table_offset, 3, checksum(table.as_bytes()));
+    let header = Header::new(0, 0, file_len, table_offset, 3, checksum(table.as_bytes()));
     let mut head = header.as_bytes().to_vec();
     head.extend_from_slice(table.as_bytes());
     head.extend_from_slice(params.as_bytes());
