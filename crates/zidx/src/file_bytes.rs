@@ -7,6 +7,9 @@ pub struct FileBytes(Inner);
 
 enum Inner {
     Mapped(memmap2::Mmap),
+    /// Anonymous memory holding a copy of the file ([`Index::load`](crate::Index::load)),
+    /// and the file's length (the mapping is at least one byte).
+    Anonymous(memmap2::Mmap, usize),
     Owned(Vec<u8>),
     Custom(Box<dyn AsRef<[u8]> + Send + Sync>),
 }
@@ -14,6 +17,47 @@ enum Inner {
 impl FileBytes {
     pub(crate) fn mapped(map: memmap2::Mmap) -> FileBytes {
         FileBytes(Inner::Mapped(map))
+    }
+
+    pub(crate) fn anonymous(map: memmap2::Mmap, len: usize) -> FileBytes {
+        FileBytes(Inner::Anonymous(map, len))
+    }
+
+    /// Bytes held in transparent huge pages in the memory region of this
+    /// index (the kernel may merge it with neighbouring regions), from the
+    /// kernel's accounting in `/proc/self/smaps` (Linux): for
+    /// [`Index::load`](crate::Index::load), whether `MADV_HUGEPAGE` was
+    /// granted; for a file mapping, whether the page cache used large
+    /// folios. `None` where the kernel does not say.
+    pub fn huge_page_bytes(&self) -> Option<u64> {
+        let (start, field) = match &self.0 {
+            Inner::Mapped(m) => (m.as_ptr() as usize, "FilePmdMapped:"),
+            Inner::Anonymous(m, _) => (m.as_ptr() as usize, "AnonHugePages:"),
+            _ => return None,
+        };
+        let smaps = std::fs::read_to_string("/proc/self/smaps").ok()?;
+        let mut in_region = false;
+        for line in smaps.lines() {
+            // A region header: `START-END perms offset dev inode path`. The
+            // kernel may merge neighbouring mappings into one region, so
+            // the region is the one containing the bytes' first address.
+            if let Some((range, _)) = line.split_once(' ') {
+                if let Some((from, to)) = range.split_once('-') {
+                    let parse = |x: &str| usize::from_str_radix(x, 16).ok();
+                    if let (Some(from), Some(to)) = (parse(from), parse(to)) {
+                        in_region = (from..to).contains(&start);
+                        continue;
+                    }
+                }
+            }
+            if in_region {
+                if let Some(kb) = line.strip_prefix(field) {
+                    let kb = kb.trim().trim_end_matches("kB").trim();
+                    return kb.parse::<u64>().ok().map(|k| k * 1024);
+                }
+            }
+        }
+        None
     }
 
     /// Bytes already in memory.
@@ -45,6 +89,7 @@ impl AsRef<[u8]> for FileBytes {
     fn as_ref(&self) -> &[u8] {
         match &self.0 {
             Inner::Mapped(m) => m,
+            Inner::Anonymous(m, len) => m.get(..*len).unwrap_or_default(),
             Inner::Owned(v) => v,
             Inner::Custom(c) => (**c).as_ref(),
         }
@@ -55,6 +100,7 @@ impl fmt::Debug for FileBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match self.0 {
             Inner::Mapped(_) => "mapped",
+            Inner::Anonymous(..) => "loaded",
             Inner::Owned(_) => "owned",
             Inner::Custom(_) => "custom",
         };

@@ -99,6 +99,41 @@ impl Index<FileBytes> {
     }
 }
 
+impl Index<FileBytes> {
+    /// Opens the index at `path` for the fastest lookups ("hot mode"): reads
+    /// the whole file into anonymous memory advised `MADV_HUGEPAGE`, so that
+    /// where the kernel grants 2 MiB pages a TLB entry covers 512 times more
+    /// of the index than with the page cache's 4 KiB pages.
+    /// [`FileBytes::huge_page_bytes`] tells how much was obtained.
+    ///
+    /// Like [`Index::read`], it checks the header and section table before
+    /// reading anything else, and is immune to the file changing afterwards;
+    /// it costs the file's size in memory and a read of the whole file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Index<FileBytes>, Error> {
+        let path = path.as_ref();
+        let (mut file, len) = open_file(path)?;
+        FileLayout::read_from(len, |offset, buf: &mut [u8]| {
+            read_exact_at(&file, offset, buf).map_err(|e| io_error(path, e))
+        })?;
+        let size = usize::try_from(len).map_err(|_| Error::OutOfMemory {
+            bytes: len,
+            purpose: "the file's bytes",
+        })?;
+        let mut map = memmap2::MmapMut::map_anon(size.max(1)).map_err(|_| Error::OutOfMemory {
+            bytes: len,
+            purpose: "the file's bytes",
+        })?;
+        // Advice is an optimisation: a kernel without transparent huge pages
+        // serves the same bytes with small pages.
+        #[cfg(target_os = "linux")]
+        let _ = map.advise(memmap2::Advice::HugePage);
+        let buf = map.get_mut(..size).unwrap_or_default();
+        file.read_exact(buf).map_err(|e| io_error(path, e))?;
+        let map = map.make_read_only().map_err(|e| io_error(path, e))?;
+        Index::from_bytes(FileBytes::anonymous(map, size))
+    }
+}
+
 fn io_error(path: &Path, source: std::io::Error) -> Error {
     Error::Io {
         path: path.to_path_buf(),

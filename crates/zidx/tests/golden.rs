@@ -28,11 +28,12 @@ fn versions(name: &str) -> [String; 2] {
 }
 
 #[test]
-fn golden_files_open_and_verify_in_both_modes() {
+fn golden_files_open_and_verify_in_every_mode() {
     for (name, version) in GOLDEN {
         for index in [
             Index::open(testdata(name)).unwrap(),
             Index::read(testdata(name)).unwrap(),
+            Index::load(testdata(name)).unwrap(),
         ] {
             index.verify().unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(index.layout().version(), version, "{name}");
@@ -69,7 +70,11 @@ fn empty_index_has_nothing() {
 fn unicode_index_holds_every_line_of_its_source() {
     let tsv = std::fs::read_to_string(testdata("unicode-data.tsv")).unwrap();
     for name in versions("unicode-data.zidx") {
-        let index = Index::open(testdata(&name)).unwrap();
+        let index = Index::load(testdata(&name)).unwrap();
+        assert!(index
+            .storage()
+            .huge_page_bytes()
+            .is_some_and(|b| b <= 4 << 20));
         let mut n = 0;
         for line in tsv.lines() {
             let (k, v) = line.split_once('\t').unwrap();
