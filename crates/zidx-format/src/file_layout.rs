@@ -495,7 +495,7 @@ fn check_header(header: &Header, file_len: u64) -> Result<(u64, u32), FormatErro
         ));
     }
     let table_offset = header.section_table_offset.get();
-    if table_offset % SECTION_ALIGN != 0 || table_offset < HEADER_SIZE as u64 {
+    if !table_offset.is_multiple_of(SECTION_ALIGN) || table_offset < HEADER_SIZE as u64 {
         return Err(invalid(
             "header.section_table_offset",
             at!(0, Header, section_table_offset),
@@ -542,7 +542,7 @@ fn check_section_table(
             ));
         }
         let (offset, length) = (e.offset.get(), e.length.get());
-        if offset % SECTION_ALIGN != 0 {
+        if !offset.is_multiple_of(SECTION_ALIGN) {
             return Err(invalid(
                 field("offset"),
                 at!(base, SectionEntry, offset),

@@ -321,7 +321,7 @@ fn process_exists(_pid: u32) -> bool {
 #[cfg(unix)]
 fn owned_by_me(meta: &std::fs::Metadata) -> bool {
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").map_or(false, |me| me.uid() == meta.uid())
+    std::fs::metadata("/proc/self").is_ok_and(|me| me.uid() == meta.uid())
 }
 
 #[cfg(not(unix))]

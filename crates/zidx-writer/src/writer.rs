@@ -28,7 +28,7 @@ const SECTIONS_WRITTEN: [&SectionDescriptor; 3] = [HASH_PARAMS, RECORDS, HASH_SL
 const TABLE_OFFSET: u64 = HEADER_SIZE as u64;
 const PARAMS_OFFSET: u64 = TABLE_OFFSET + (SECTIONS_WRITTEN.len() * SECTION_ENTRY_SIZE) as u64;
 const RECORDS_OFFSET: u64 = PARAMS_OFFSET + HASH_PARAMS_SIZE as u64;
-const _: () = assert!(RECORDS_OFFSET % SECTION_ALIGN == 0 && RECORDS_OFFSET == 352);
+const _: () = assert!(RECORDS_OFFSET.is_multiple_of(SECTION_ALIGN) && RECORDS_OFFSET == 352);
 /// Bytes before the records: header, section table, hash parameters.
 const HEAD_LEN: usize = 352;
 const _: () = assert!(HEAD_LEN as u64 == RECORDS_OFFSET);
@@ -351,7 +351,7 @@ impl<S: Sink> Writer<S> {
         }
         let Some((slot_count, max_disp)) = placed else {
             return Err(WriteError::HashFlooding {
-                seeds: SEED_ATTEMPTS as u32,
+                seeds: u32::try_from(SEED_ATTEMPTS).unwrap_or(u32::MAX),
                 detail: last_problem,
             });
         };
