@@ -153,6 +153,22 @@ fn headline(out: &mut String, d: &DataSetResult) {
             z.and_then(|z| z.verify_gbps).map_or("n/a".into(), num)
         );
     }
+    for r in d.systems.iter().filter(|r| r.id.starts_with("zidx")) {
+        if let Some(b) = r.batch {
+            let _ = writeln!(
+                out,
+                "\n{}: `get_many` / `get` = {:.2}× on hits, {:.2}× on misses{}.",
+                r.name,
+                b.hit_get / b.hit_many,
+                b.miss_get / b.miss_many,
+                r.huge_pages.map_or(String::new(), |(huge, len)| format!(
+                    "; transparent huge pages: {:.1} of {:.1} MiB",
+                    huge as f64 / (1u64 << 20) as f64,
+                    len as f64 / (1u64 << 20) as f64
+                ))
+            );
+        }
+    }
     out.push('\n');
 }
 

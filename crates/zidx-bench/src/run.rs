@@ -53,6 +53,9 @@ pub struct SystemResult {
     pub batch: Option<measure::Batch>,
     /// zidx only: GB/s.
     pub verify_gbps: Option<f64>,
+    /// zidx only: bytes of the index in transparent huge pages after the
+    /// warm lookups, and the file's size.
+    pub huge_pages: Option<(u64, u64)>,
     /// Cold lookups, one per way of opening.
     pub cold: Vec<measure::Cold>,
 }
@@ -280,6 +283,7 @@ fn one_system(
         warm: None,
         batch: None,
         verify_gbps: None,
+        huge_pages: None,
         cold: Vec::new(),
     };
     if let Err(reason) = system.available(data.header.payload(), data.header.records) {
@@ -330,6 +334,10 @@ fn measure_system(
         if let Some(index) = opened.as_zidx() {
             r.batch = Some(measure::batch(index, hits, misses, effort)?);
             r.verify_gbps = Some(measure::verify(index)?);
+            r.huge_pages = index
+                .storage()
+                .huge_page_bytes()
+                .map(|b| (b, index.as_bytes().len() as u64));
         }
     }
     if on_disk {

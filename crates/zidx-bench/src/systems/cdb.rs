@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{must, Access, BuildOutcome, Opened, Reader, Result, System};
+use super::{or_panic, Access, BuildOutcome, Opened, Reader, Result, System};
 use crate::datagen::{digest, for_each};
 
 pub struct Cdb;
@@ -74,6 +74,6 @@ struct CdbReader<'a>(&'a cdb::CDB);
 impl Reader for CdbReader<'_> {
     #[inline]
     fn get(&mut self, key: &[u8]) -> Option<u64> {
-        self.0.get(key).map(|r| digest(&must("cdb", r)))
+        self.0.get(key).map(|r| digest(&or_panic("cdb", r)))
     }
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use heed::types::Bytes;
 use heed::{CommitOrAbort, Database, Env, EnvFlags, EnvOpenOptions, PutFlags, RoTxn, WithTls};
 
-use super::{must, Access, BuildOutcome, Opened, Reader, Result, System};
+use super::{or_panic, Access, BuildOutcome, Opened, Reader, Result, System};
 use crate::datagen::{digest, locator, read_at, read_header, SortedKeys};
 
 pub struct Lmdb;
@@ -131,6 +131,6 @@ struct LmdbReader<'e> {
 impl Reader for LmdbReader<'_> {
     #[inline]
     fn get(&mut self, key: &[u8]) -> Option<u64> {
-        must("lmdb", self.db.get(&self.txn, key)).map(digest)
+        or_panic("lmdb", self.db.get(&self.txn, key)).map(digest)
     }
 }

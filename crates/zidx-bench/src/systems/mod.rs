@@ -90,7 +90,9 @@ pub trait Reader {
 /// Every system, zidx first.
 pub fn all() -> Vec<Box<dyn System>> {
     vec![
-        Box::new(zidx::Zidx),
+        Box::new(zidx::Zidx::Default),
+        Box::new(zidx::Zidx::V1_0),
+        Box::new(zidx::Zidx::Hot),
         Box::new(hashmap::HashMapSystem),
         Box::new(cdb::Cdb),
         Box::new(tinycdb::TinyCdb),
@@ -102,7 +104,7 @@ pub fn all() -> Vec<Box<dyn System>> {
 }
 
 /// Unwraps a library result inside a lookup, naming the system.
-fn must<T, E: std::fmt::Display>(system: &str, r: std::result::Result<T, E>) -> T {
+fn or_panic<T, E: std::fmt::Display>(system: &str, r: std::result::Result<T, E>) -> T {
     match r {
         Ok(v) => v,
         Err(e) => panic!("{system}: lookup failed: {e}"),

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{must, Access, BuildOutcome, Opened, Reader, Result, System};
+use super::{or_panic, Access, BuildOutcome, Opened, Reader, Result, System};
 use crate::datagen::{digest, locator, read_at, SortedKeys};
 
 pub struct Sqlite;
@@ -92,10 +92,10 @@ struct SqliteReader(Connection);
 impl Reader for SqliteReader {
     #[inline]
     fn get(&mut self, key: &[u8]) -> Option<u64> {
-        let mut stmt = must("sqlite", self.0.prepare_cached(SELECT));
-        let mut rows = must("sqlite", stmt.query([key]));
-        let row = must("sqlite", rows.next())?;
-        let value = must("sqlite", row.get_ref(0));
-        Some(digest(must("sqlite", value.as_blob())))
+        let mut stmt = or_panic("sqlite", self.0.prepare_cached(SELECT));
+        let mut rows = or_panic("sqlite", stmt.query([key]));
+        let row = or_panic("sqlite", rows.next())?;
+        let value = or_panic("sqlite", row.get_ref(0));
+        Some(digest(or_panic("sqlite", value.as_blob())))
     }
 }
