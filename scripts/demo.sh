@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the bundled data set: build an index of the Unicode
-# Character Database (34,924 records), then query, inspect and verify it.
+# Character Database (34,924 records), then query, count, inspect and verify
+# it, and rebuild it from its own dump.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q -p zidx-cli
@@ -8,12 +9,22 @@ Z=target/release/zidx
 OUT=${1:-target/unicode-data.zidx}
 echo "\$ zidx build testdata/unicode-data.tsv -o $OUT"
 "$Z" build testdata/unicode-data.tsv -o "$OUT"
+echo "\$ zidx get $OUT U+0041"
+"$Z" get "$OUT" U+0041
 echo "\$ zidx get $OUT U+0041 U+00E9 U+1F600"
 "$Z" get "$OUT" U+0041 U+00E9 U+1F600
 echo "\$ printf 'U+03A9\\nU+2603\\nU+XXXX\\n' | zidx get $OUT -"
 printf 'U+03A9\nU+2603\nU+XXXX\n' | "$Z" get "$OUT" - || echo "(exit $? : one key was absent)"
+echo "\$ zidx count $OUT"
+"$Z" count "$OUT"
+echo "\$ zidx stats $OUT"
+"$Z" stats "$OUT"
 echo "\$ zidx inspect $OUT"
 "$Z" inspect "$OUT"
 echo "\$ zidx verify $OUT"
 "$Z" verify "$OUT"
-cmp -s "$OUT" testdata/unicode-data.zidx && echo "identical to the golden file testdata/unicode-data.zidx"
+echo "\$ zidx dump $OUT | zidx build - -o $OUT.copy"
+"$Z" dump "$OUT" | "$Z" build - -o "$OUT.copy"
+cmp "$OUT" "$OUT.copy" && echo "the copy is identical"
+rm -f "$OUT.copy"
+cmp -s "$OUT" testdata/v1.1/unicode-data.zidx && echo "identical to the golden file testdata/v1.1/unicode-data.zidx"

@@ -2,13 +2,14 @@
 """Generate a random TSV for zidx's acceptance run, with queries and answers.
 
 Keys are 1 to 64 random bytes, values 0 to 200 random bytes, all written with
-zidx's TSV escapes; every escape form occurs (\\\\ \\t \\n \\r and \\xHH for
-bytes that need no escaping too). Writes, into OUT_DIR:
+zidx's TSV escapes (the input of `zidx build --format tsv-escaped`); every
+escape form occurs (\\\\ \\t \\n \\r and \\xHH for bytes that need no
+escaping too). Writes, into OUT_DIR:
 
   data.tsv      N records
   queries.txt   Q present keys and Q absent keys, shuffled, one per line
   expected.tsv  KEY<TAB>VALUE for each present query, in query order,
-                escaped the way `zidx get INDEX -` prints them
+                escaped the way `zidx get --escaped INDEX -` prints them
 
 Usage: gen_tsv.py OUT_DIR [N] [Q] [SEED]
 """

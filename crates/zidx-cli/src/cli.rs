@@ -12,12 +12,15 @@ use zidx_writer::OnDuplicate;
     version,
     about = "Build and query zidx files: immutable, memory-mapped key/value indexes",
     after_help = "Exit codes: 0 success, 1 a key was not found, 2 usage error, bad input or corrupt index.\n\n\
-Examples:\n  zidx build words.tsv -o words.zidx\n  zidx get words.zidx apple\n  zidx inspect words.zidx\n  zidx verify words.zidx"
+Examples:\n  zidx build words.tsv -o words.zidx\n  zidx get words.zidx apple\n  zidx get words.zidx apple pear -- -dash-key\n  \
+zidx dump words.zidx | zidx build - -o copy.zidx\n  zidx stats words.zidx\n  zidx inspect words.zidx\n  zidx verify words.zidx"
 )]
 pub struct Cli {
-    /// Read the index into memory instead of memory-mapping it (for network
-    /// filesystems, or files that might change while zidx reads them)
-    #[arg(long, global = true)]
+    /// `--no-mmap` before the subcommand name (`zidx --no-mmap inspect X`),
+    /// still accepted there for the commands that read an index. Hidden: the
+    /// option is documented on those commands, so that `zidx build --help`
+    /// does not offer an option that does nothing for it.
+    #[arg(long, hide = true)]
     pub no_mmap: bool,
 
     #[command(subcommand)]
@@ -34,19 +37,31 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Check every checksum and invariant
     Verify(VerifyArgs),
-    /// Print every record as escaped TSV, in stored order
+    /// Print every record as KEY<TAB>VALUE, in stored order
     Dump(DumpArgs),
+    /// Print every key, one per line, in stored order
+    Keys(KeysArgs),
+    /// Key and value length distributions
+    Stats(StatsArgs),
+    /// Print the number of records
+    Count(CountArgs),
     /// Measure lookups on this index, on this machine: warm ns and cold pages
     Bench(BenchArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff)
+    Man(ManArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum InputFormat {
-    /// KEY<TAB>VALUE per line, backslash escapes decoded
+    /// KEY<TAB>VALUE per line, bytes as they are (IANA text/tab-separated-values)
     Tsv,
-    /// CSV with a header row; the value is the other columns as a CSV record
+    /// KEY<TAB>VALUE per line, escapes \\ \t \n \r \xHH decoded: what `zidx dump --escaped` writes
+    TsvEscaped,
+    /// CSV, with a header row unless --no-header; the value is the other columns as a CSV record
     Csv,
-    /// One JSON object per line; the value is the line
+    /// One JSON object per line; the value is the line, or the --value field
     Jsonl,
 }
 
@@ -65,14 +80,22 @@ fn on_duplicate_parser() -> impl TypedValueParser<Value = OnDuplicate> {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "Input formats:\n  \
-tsv    key before the first tab, value after it; escapes \\\\ \\t \\n \\r \\xHH decoded (unless --no-escapes)\n  \
-csv    header row; --key names the key column (default: the first); the value is the other\n         columns, in order, as one CSV record\n  \
-jsonl  one JSON object per line; --key names the key field (default: \"key\"); the value is the line\n\n\
+#[command(
+    after_help = "Input formats (--format; by default from the file name: .tsv .txt .csv .jsonl .ndjson,\n\
+also under .gz .xz .zst; otherwise and on stdin tsv):\n  \
+tsv          key before the first tab, value after it, bytes as they are; a CR that is not\n               part of a CRLF is an error\n  \
+tsv-escaped  as tsv, with \\\\ \\t \\n \\r \\xHH decoded: what `zidx dump --escaped` writes;\n               `zidx dump --escaped a.zidx | zidx build - --format tsv-escaped -o b.zidx`\n               copies any a.zidx\n  \
+csv          RFC 4180; a header row unless --no-header; --key names the key column, or numbers\n               it from 1 when no column has that name (default: the first); --delimiter;\n               the value is the other columns, in order, as one CSV record\n  \
+jsonl        one JSON object per line; --key is the key field (default: \"key\"), a path like\n               user.id (write a dot in a name as \\.); the value is the line, or --value FIELD\n\n\
+gzip, xz and zstd input is decompressed, whatever its name. Blank lines (empty or only spaces\n\
+and tabs) are skipped and counted on stderr; a UTF-8 byte-order mark at the start is dropped.\n\n\
 The output is written to a temporary file and renamed over OUT only when complete;\n\
 on any error OUT is left as it was.\n\n\
-Examples:\n  zidx build words.tsv -o words.zidx\n  zcat ids.tsv.gz | zidx build - -o ids.zidx --on-duplicate last\n  \
-zidx build people.csv --format csv --key email -o people.zidx\n  zidx build events.jsonl --format jsonl --key id -o events.zidx")]
+Examples:\n  zidx build words.tsv -o words.zidx\n  zidx build ids.tsv.gz -o ids.zidx --on-duplicate last\n  \
+zidx build people.csv --key email -o people.zidx\n  zidx build - --format csv --no-header --delimiter ';' --key 2 -o x.zidx < x.txt\n  \
+zidx build events.jsonl --key user.id --value payload -o events.zidx\n  \
+zidx dump --escaped old.zidx | zidx build - --format tsv-escaped -o new.zidx"
+)]
 pub struct BuildArgs {
     /// Input file, or - for standard input
     #[arg(default_value = "-")]
@@ -80,40 +103,176 @@ pub struct BuildArgs {
     /// Where to write the index
     #[arg(short, long)]
     pub output: PathBuf,
-    /// Input format
-    #[arg(long, value_enum, default_value_t = InputFormat::Tsv)]
-    pub format: InputFormat,
-    /// Key column (csv) or field (jsonl)
+    /// Input format [default: from the input's name, else tsv]
+    #[arg(long, value_enum)]
+    pub format: Option<InputFormat>,
+    /// Key column (csv: a name, or a number from 1) or field path (jsonl: a.b)
     #[arg(long)]
     pub key: Option<String>,
+    /// Value field path (jsonl); without it the value is the whole line
+    #[arg(long, value_name = "FIELD")]
+    pub value: Option<String>,
+    /// CSV field delimiter: one ASCII character, or `tab` (or \t) [default: ,]
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+    /// CSV without a header row: columns are numbered from 1
+    #[arg(long)]
+    pub no_header: bool,
     /// What to do when a key appears twice
     #[arg(long, value_parser = on_duplicate_parser(), default_value_t = OnDuplicate::Error)]
     pub on_duplicate: OnDuplicate,
-    /// Take TSV bytes as they are, without decoding backslash escapes
-    #[arg(long)]
+    /// Removed in favour of `--format tsv` (now the default, bytes as they
+    /// are) and `--format tsv-escaped`; hidden, kept only to say so.
+    #[arg(long, hide = true)]
     pub no_escapes: bool,
-    /// Refuse input lines longer than this many bytes
-    #[arg(long, default_value_t = zidx_text::DEFAULT_MAX_LINE)]
+    /// Refuse input lines (CSV: records) longer than this: bytes, or with a
+    /// suffix K, M, G (KiB, MiB, GiB)
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
     pub max_line: usize,
+    /// Replace OUT even if it is not a zidx index, or is read-only (without
+    /// it, only an existing index its owner may write is replaced)
+    #[arg(long)]
+    pub force: bool,
+    /// Format version to write: 1.1 (default; keyed hash, robust to chosen
+    /// keys) or 1.0 (readable by zidx 1.0 readers; keys chosen for its known
+    /// seeds can make lookups slow or the build fail)
+    #[arg(long, value_name = "VERSION", default_value = "1.1", value_parser = parse_format_version)]
+    pub format_version: zidx_writer::FormatVersion,
+}
+
+/// `--max-line`: a number of bytes, or a number with a suffix `K`, `M` or
+/// `G` for powers of 1024, optionally followed by `iB` or `B` (`64K`,
+/// `64KiB`, `1M`). Case does not matter.
+fn parse_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &text[digits.len()..];
+    let shift = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => {
+            return Err(format!(
+                "unknown unit {unit:?}: give bytes, or a number with K, M or G (64K, 1MiB)"
+            ))
+        }
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("not a size: {text:?} (bytes, or a number with K, M or G)"))?;
+    if n == 0 {
+        return Err("must be at least 1 byte".to_string());
+    }
+    n.checked_mul(1 << shift)
+        .and_then(|bytes| usize::try_from(bytes).ok())
+        .ok_or_else(|| format!("{text:?} is too large"))
+}
+
+/// `--delimiter`: one ASCII character other than a quote, CR or LF; `tab`
+/// or `\t` for a tab (hard to type in a shell).
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "tab" | "\\t" | "\t" => return Ok(b'\t'),
+        _ => {}
+    }
+    match text.as_bytes() {
+        [b'"' | b'\r' | b'\n'] => Err("the delimiter cannot be a quote, CR or LF".to_string()),
+        &[b] if b.is_ascii() => Ok(b),
+        _ => Err(format!(
+            "{text:?} is not one ASCII character (for a tab, write tab or \\t)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod input_arg_tests {
+    use super::{parse_delimiter, parse_size};
+
+    #[test]
+    fn sizes_take_binary_suffixes() {
+        for (text, bytes) in [
+            ("1", 1),
+            ("100000", 100_000),
+            ("64K", 64 << 10),
+            ("64k", 64 << 10),
+            ("64KiB", 64 << 10),
+            ("64KB", 64 << 10),
+            ("1M", 1 << 20),
+            ("2MiB", 2 << 20),
+            ("1G", 1 << 30),
+            ("7B", 7),
+        ] {
+            assert_eq!(parse_size(text), Ok(bytes), "{text}");
+        }
+        for bad in [
+            "",
+            "0",
+            "K",
+            "1X",
+            "-1",
+            "1.5M",
+            "many",
+            "99999999999999999999G",
+        ] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn delimiters() {
+        assert_eq!(parse_delimiter(";"), Ok(b';'));
+        assert_eq!(parse_delimiter("tab"), Ok(b'\t'));
+        assert_eq!(parse_delimiter("\\t"), Ok(b'\t'));
+        assert_eq!(parse_delimiter("\t"), Ok(b'\t'));
+        for bad in ["", "\"", "\n", ";;", "é"] {
+            assert!(parse_delimiter(bad).is_err(), "{bad:?}");
+        }
+    }
+}
+
+/// Options of every command that reads an index.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct ReadArgs {
+    /// Read the index into memory instead of memory-mapping it (for network
+    /// filesystems, or files that might change while zidx reads them)
+    #[arg(long)]
+    pub no_mmap: bool,
 }
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "With keys as arguments, prints each value followed by a newline; a missing key\n\
-is reported on stderr and makes the exit code 1.\n\n\
-With - as the only key, reads keys from stdin, one per line, escaped as for `zidx build`,\n\
-and prints KEY<TAB>VALUE (both escaped) for each key found; misses are counted on stderr.\n\n\
-Examples:\n  zidx get words.zidx apple pear\n  cut -f1 queries.tsv | zidx get words.zidx - > hits.tsv"
+    after_help = "With one key, prints its value followed by a newline.\n\n\
+With several keys, prints KEY<TAB>VALUE for each key found, in argument order, so that\n\
+values can be matched to keys; each missing key is named on stderr and makes the exit code 1.\n\n\
+With - as the only key, reads keys from stdin, one per line, and prints KEY<TAB>VALUE for\n\
+each key found; misses are counted on stderr and make the exit code 1. Lines longer than\n\
+262,142 bytes (the longest escaped key and a CRLF) are refused.\n\n\
+KEY<TAB>VALUE lines are raw TSV: the bytes as they are, as `zidx build` reads by default. A\n\
+key holding a tab, LF or CR (or starting with a byte-order mark or gzip, xz or zstd magic\n\
+bytes), or a value holding LF or CR, cannot be written that way: zidx stops with exit 2,\n\
+suggests --escaped, and ends the output with a line without a tab. With --escaped, keys on stdin are read escaped\n\
+(\\\\ \\t \\n \\r \\xHH) and KEY<TAB>VALUE lines and single values are written escaped, as for\n\
+`zidx build --format tsv-escaped`. Keys given as arguments are always taken as they are.\n\n\
+Keys that start with - go after --, which ends the options.\n\n\
+Examples:\n  zidx get words.zidx apple\n  zidx get words.zidx apple pear plum\n  \
+zidx get words.zidx -- -1 --weird-key\n  zidx get words.zidx apple --default none\n  \
+cut -f1 queries.tsv | zidx get words.zidx - > hits.tsv"
 )]
 pub struct GetArgs {
     /// The index
     pub index: PathBuf,
-    /// Keys to look up (raw bytes), or - to read escaped keys from stdin
+    /// Keys to look up (bytes as they are), or - to read keys from stdin
     #[arg(required = true)]
     pub keys: Vec<std::ffi::OsString>,
-    /// With -, take stdin keys as they are, without decoding escapes
+    /// Read stdin keys escaped and write KEY<TAB>VALUE lines and values escaped
     #[arg(long)]
-    pub no_escapes: bool,
+    pub escaped: bool,
+    /// Print this value for a missing key instead of failing (exit 0)
+    #[arg(long, value_name = "VALUE", allow_hyphen_values = true)]
+    pub default: Option<std::ffi::OsString>,
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 #[derive(Debug, Args)]
@@ -126,6 +285,8 @@ pub struct InspectArgs {
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 #[derive(Debug, Args)]
@@ -136,24 +297,84 @@ and exits 2.\n\nExamples:\n  zidx verify words.zidx"
 pub struct VerifyArgs {
     /// The index
     pub index: PathBuf,
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Output is KEY<TAB>VALUE per record with backslash escapes, the input format of\n\
-`zidx build`: `zidx dump a.zidx | zidx build - -o b.zidx` gives a file identical to a.zidx\n\
-when a.zidx was built with default options.\n\nExamples:\n  zidx dump words.zidx | head"
+    after_help = "Output is raw TSV, KEY<TAB>VALUE<LF> per record with the bytes as they are: what\n\
+`zidx build` reads by default, so `zidx dump a.zidx | zidx build - -o b.zidx` gives a file\n\
+identical to a.zidx (built with default options). A record raw TSV cannot carry (a key with a\n\
+tab, LF or CR, or starting with a byte-order mark or gzip, xz or zstd magic bytes; a value\n\
+with LF or CR) stops the dump with exit 2, naming the record; its last output line then\n\
+holds no tab, so that a `zidx build` reading the output fails too.\n\n\
+--escaped writes every record with backslash escapes (\\\\ \\t \\n \\r \\xHH), which any\n\
+record survives: read it back with `zidx build --format tsv-escaped`.\n\n\
+Examples:\n  zidx dump words.zidx | head\n  zidx dump words.zidx | zidx build - -o copy.zidx\n  \
+zidx dump --escaped blobs.zidx | zidx build - --format tsv-escaped -o copy.zidx"
 )]
 pub struct DumpArgs {
     /// The index
     pub index: PathBuf,
+    /// Write backslash escapes, for `zidx build --format tsv-escaped`
+    #[arg(long)]
+    pub escaped: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "One key per line, in stored order, bytes as they are: the input of `zidx get INDEX -`.\n\
+A key holding LF or CR stops the listing with exit 2, naming the record; --escaped writes\n\
+every key with backslash escapes, the input of `zidx get INDEX - --escaped`.\n\n\
+Examples:\n  zidx keys words.zidx | head\n  zidx keys words.zidx | zidx get other.zidx -"
+)]
+pub struct KeysArgs {
+    /// The index
+    pub index: PathBuf,
+    /// Write keys with backslash escapes
+    #[arg(long)]
+    pub escaped: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "For keys and for values, in bytes: total, min, max, mean, and the nearest-rank median,\n\
+90th and 99th percentiles (the smallest length that at least that share of records do not\n\
+exceed), then the number of records per power-of-two length range. Reads every record.\n\n\
+Examples:\n  zidx stats words.zidx\n  zidx stats words.zidx --json | jq .value_length.p99"
+)]
+pub struct StatsArgs {
+    /// The index
+    pub index: PathBuf,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The count is in the header: no record is read.\n\nExamples:\n  zidx count words.zidx"
+)]
+pub struct CountArgs {
+    /// The index
+    pub index: PathBuf,
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 #[derive(Debug, Args)]
 #[command(
     after_help = "Warm: median ns per lookup over --passes passes in random order, hits and misses\n\
 separately, one by one (get) and batched (get_many). Keys are a uniform sample of the index\n\
-and as many random absent keys, or the escaped keys of --keys FILE (one per line).\n\
+and as many random absent keys, or the keys of --keys FILE (one per line, as `zidx keys`\n\
+writes them; escaped with --escaped).\n\
 Cold (Linux, not with --no-mmap): evicts the file from the page cache, looks up --cold keys,\n\
 and reports microseconds and pages of the file brought in per lookup.\n\n\
 Examples:\n  zidx bench words.zidx\n  zidx bench words.zidx --keys queries.txt --cold 0"
@@ -161,9 +382,12 @@ Examples:\n  zidx bench words.zidx\n  zidx bench words.zidx --keys queries.txt -
 pub struct BenchArgs {
     /// The index
     pub index: PathBuf,
-    /// Escaped keys to look up, one per line, instead of a sample of the index
+    /// Keys to look up, one per line, instead of a sample of the index
     #[arg(long)]
     pub keys: Option<PathBuf>,
+    /// The keys of --keys FILE are escaped (\\ \t \n \r \xHH)
+    #[arg(long, requires = "keys")]
+    pub escaped: bool,
     /// Keys sampled from the index
     #[arg(long, default_value_t = 100_000)]
     pub samples: usize,
@@ -173,6 +397,28 @@ pub struct BenchArgs {
     /// Keys looked up cold; 0 skips the cold measurement
     #[arg(long, default_value_t = 1000)]
     pub cold: usize,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  zidx completions bash > /etc/bash_completion.d/zidx\n  \
+zidx completions zsh > \"${fpath[1]}/_zidx\"\n  zidx completions fish > ~/.config/fish/completions/zidx.fish"
+)]
+pub struct CompletionsArgs {
+    /// The shell
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Without COMMAND, the page zidx(1); with one, the page zidx-COMMAND(1).\n\n\
+Examples:\n  zidx man > zidx.1 && man ./zidx.1\n  zidx man get | man -l -"
+)]
+pub struct ManArgs {
+    /// A subcommand whose page to print instead
+    pub command: Option<String>,
 }
 
 #[cfg(test)]
@@ -203,4 +449,9 @@ mod tests {
             .parse_ref(&cmd, None, std::ffi::OsStr::new("never"))
             .is_err());
     }
+}
+
+/// `--format-version`: `1.0` or `1.1`.
+fn parse_format_version(s: &str) -> Result<zidx_writer::FormatVersion, String> {
+    s.parse()
 }

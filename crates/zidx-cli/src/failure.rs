@@ -1,5 +1,6 @@
 //! A failed command: its message and exit code.
 
+use std::borrow::Cow;
 use std::fmt::Display;
 use std::io;
 
@@ -48,3 +49,49 @@ impl From<TextError> for Failure {
 }
 
 pub type Outcome = Result<std::process::ExitCode, Failure>;
+
+/// `text` with every control character but LF escaped: C0 controls, DEL and
+/// C1 controls (U+0080 to U+009F, which some terminals obey like their
+/// ESC-sequence forms) as the `\xHH` escapes of their UTF-8 bytes.
+///
+/// Messages name files and echo keys, header names and arguments that come
+/// from anyone who can name a file or write an input; printed raw, an ESC
+/// sequence in one would recolour, retitle or rewrite the user's terminal.
+/// Keys are already shown escaped ([`zidx_text::escape::ShowKey`]); this is
+/// the last line of defence for everything else, applied to every message
+/// `zidx` prints on stderr.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n';
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            let mut utf8 = [0u8; 4];
+            for b in c.encode_utf8(&mut utf8).bytes() {
+                out.push_str(&format!("\\x{b:02x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn printable_escapes_control_characters_only() {
+        assert_eq!(
+            printable("plain: caf\u{e9} \u{1f600}\nline 2"),
+            "plain: caf\u{e9} \u{1f600}\nline 2"
+        );
+        assert_eq!(printable("\u{1b}[31mred\u{7}"), "\\x1b[31mred\\x07");
+        assert_eq!(printable("tab\there\r"), "tab\\x09here\\x0d");
+        assert_eq!(printable("c1 \u{9b}2J"), "c1 \\xc2\\x9b2J");
+        assert_eq!(printable("\u{7f}"), "\\x7f");
+    }
+}

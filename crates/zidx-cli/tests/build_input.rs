@@ -1,10 +1,31 @@
-//! `zidx build` on good input: TSV (escapes, line endings, tabs, empty and
-//! binary keys), CSV, JSON Lines, and the duplicate-key policies. Records are
-//! checked through `get` and `dump`, byte for byte.
+//! `zidx build` on good input: TSV (plain and escaped, line endings, tabs,
+//! empty and binary keys), CSV, JSON Lines, and the duplicate-key policies.
+//! Records are checked through `get` and `dump`, byte for byte.
 
 mod common;
 
 use common::*;
+
+/// `--format tsv-escaped`: TSV with backslash escapes decoded.
+const ESCAPED: &[&str] = &["--format", "tsv-escaped"];
+
+/// `zidx dump --escaped` of an index, asserting success: every record in a
+/// form any bytes survive.
+#[track_caller]
+fn dump_escaped(index: &std::path::Path) -> Vec<u8> {
+    let out = zidx(args([&"dump", &"--escaped", &index]));
+    out.ok();
+    out.stdout
+}
+
+/// Builds from `input` (stdin) with `options` and returns the escaped dump.
+#[track_caller]
+fn build_and_dump_escaped(input: impl AsRef<[u8]>, options: &[&str]) -> Vec<u8> {
+    let dir = tempdir();
+    let index = dir.path().join("x.zidx");
+    std::fs::write(&index, build_bytes(input, options)).expect("write index");
+    dump_escaped(&index)
+}
 
 /// `zidx get INDEX KEY` on an index built from `input`, asserting success.
 #[track_caller]
@@ -38,7 +59,7 @@ fn build_from_file_and_from_stdin_are_identical() {
     assert!(a == b, "file and stdin builds differ");
     zidx(args([&"get", &from_file, &"banana", &"apple", &"cherry"]))
         .ok()
-        .stdout_is("yellow\nred\ndark red\n");
+        .stdout_is("banana\tyellow\napple\tred\ncherry\tdark red\n");
     assert_eq!(
         listing(dir),
         ["file.zidx", "fruit.tsv", "stdin.zidx"],
@@ -93,7 +114,7 @@ fn empty_input_builds_an_empty_index() {
     zidx(args([&"get", &out, &"a"]))
         .code(1)
         .stdout_is("")
-        .stderr_has("key not found: a");
+        .stderr_has("key not found");
 }
 
 #[test]
@@ -109,13 +130,25 @@ fn crlf_line_endings_are_stripped() {
     );
 }
 
+/// zidx 1.0 took a CR that is not part of a CRLF as data. TSV cannot carry
+/// one (and a file with CR-only line endings became one record), so it is
+/// an error naming the line; escaped TSV writes it `\r`.
 #[test]
-fn only_one_cr_before_lf_is_a_line_ending() {
-    // "v\r\r\n": the last CR is the line ending, the one before is data.
-    assert_eq!(build_and_dump("k\tv\r\r\n", &[]), b"k\tv\\r\n");
-    assert_eq!(get_one(b"k\tv\r\r\n", &[], "k"), b"v\r\n");
-    // A CR that is not followed by LF is data too.
-    assert_eq!(build_and_dump("k\tv\rw\n", &[]), b"k\tv\\rw\n");
+fn only_crlf_is_a_line_ending_and_a_lone_cr_is_refused() {
+    let dir = tempdir();
+    let out = dir.path().join("x.zidx");
+    for input in ["k\tv\r\r\n", "k\tv\rw\n", "a\t1\rb\t2\r"] {
+        for format in ["tsv", "tsv-escaped"] {
+            zidx_stdin(
+                args([&"build", &"-", &"-o", &out, &"--format", &format]),
+                input,
+            )
+            .code(2)
+            .stderr_has("<stdin>:1: carriage return (CR) not followed by a line feed");
+            assert!(!out.exists());
+        }
+    }
+    assert_eq!(get_one(b"k\tv\\r\r\n", ESCAPED, "k"), b"v\r\n");
 }
 
 #[test]
@@ -129,7 +162,7 @@ fn last_line_without_newline_counts() {
 #[test]
 fn value_keeps_every_tab_after_the_first() {
     assert_eq!(get_one(b"k\tx\ty\t\tz\t\n", &[], "k"), b"x\ty\t\tz\t\n");
-    assert_eq!(build_and_dump("k\t\tx\n", &[]), b"k\t\\tx\n");
+    assert_eq!(build_and_dump_escaped("k\t\tx\n", &[]), b"k\t\\tx\n");
 }
 
 #[test]
@@ -137,17 +170,17 @@ fn every_escape_decodes_in_key_and_value() {
     let input = b"k\\\\\\t\\n\\r\\x41\\x7e\\x00\\xFF\\xfe\tv\\\\\\t\\n\\r\\x41\\x7E\\x00\\xff\n";
     let dir = tempdir();
     let index = dir.path().join("x.zidx");
-    std::fs::write(&index, build_bytes(input, &[])).unwrap();
+    std::fs::write(&index, build_bytes(input, ESCAPED)).unwrap();
     // Decoded, the key is k \ TAB LF CR A ~ NUL 0xff 0xfe and the value
     // v \ TAB LF CR A ~ NUL 0xff. dump escapes backslash, tab, LF, CR and
     // control bytes; other bytes (A, ~, 0xff, 0xfe) are written as they are.
     let expected = b"k\\\\\\t\\n\\rA~\\x00\xff\xfe\tv\\\\\\t\\n\\rA~\\x00\xff\n";
-    let dumped = dump(&index);
+    let dumped = dump_escaped(&index);
     assert_eq!(dumped, expected, "{:?}", String::from_utf8_lossy(&dumped));
-    // The key, escaped, finds the record through `get -` (NUL cannot be an
-    // argument), which answers in the same escaped form.
+    // The key, escaped, finds the record through `get --escaped -` (NUL
+    // cannot be an argument), which answers in the same escaped form.
     zidx_stdin(
-        args([&"get", &index, &"-"]),
+        args([&"get", &"--escaped", &index, &"-"]),
         &input[..input.iter().position(|&b| b == b'\t').unwrap()],
     )
     .ok()
@@ -165,7 +198,7 @@ fn every_escape_value_is_printed_raw_by_get() {
     let input = b"k\\\\\\t\\n\\r\\x41\\xff\tv\\\\\\t\\n\\r\\x41\\x7E\\x00\\xff\n";
     let dir = tempdir();
     let index = dir.path().join("x.zidx");
-    std::fs::write(&index, build_bytes(input, &[])).unwrap();
+    std::fs::write(&index, build_bytes(input, ESCAPED)).unwrap();
     let key = OsStr::from_bytes(b"k\\\t\n\rA\xff");
     zidx(args([&"get", &index, &key]))
         .ok()
@@ -174,9 +207,9 @@ fn every_escape_value_is_printed_raw_by_get() {
 
 #[test]
 fn hex_escapes_accept_both_cases() {
-    let lower = build_bytes("\\xab\\xcd\t\\xef\n", &[]);
-    let upper = build_bytes("\\xAB\\xCD\t\\xEF\n", &[]);
-    let mixed = build_bytes("\\xAb\\xcD\t\\xeF\n", &[]);
+    let lower = build_bytes("\\xab\\xcd\t\\xef\n", ESCAPED);
+    let upper = build_bytes("\\xAB\\xCD\t\\xEF\n", ESCAPED);
+    let mixed = build_bytes("\\xAb\\xcD\t\\xeF\n", ESCAPED);
     assert!(lower == upper && upper == mixed);
 }
 
@@ -204,10 +237,10 @@ fn binary_keys_via_hex_escapes() {
     let input = "\\x00\tnul\n\\x00\\x00\ttwo nuls\n\\x01\\x02\\xfe\\xff\tbytes\n\\x0a\tlf\n";
     let dir = tempdir();
     let index = dir.path().join("x.zidx");
-    std::fs::write(&index, build_bytes(input, &[])).unwrap();
+    std::fs::write(&index, build_bytes(input, ESCAPED)).unwrap();
     // The keys are distinct, and each comes back under its own escape.
     zidx_stdin(
-        args([&"get", &index, &"-"]),
+        args([&"get", &"--escaped", &index, &"-"]),
         "\\x00\\x00\n\\x00\n\\x01\\x02\\xFE\\xFF\n\\n\n",
     )
     .ok()
@@ -220,27 +253,39 @@ fn binary_key_as_raw_argument() {
     use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt;
     let dir = tempdir();
-    let index = build_tsv(dir.path(), "x.zidx", "\\xfe\\xff\\x01\tbinary\nok\t1\n");
+    let index = dir.path().join("x.zidx");
+    std::fs::write(
+        &index,
+        build_bytes("\\xfe\\xff\\x01\tbinary\nok\t1\n", ESCAPED),
+    )
+    .unwrap();
     let key = OsStr::from_bytes(b"\xfe\xff\x01");
     zidx(args([&"get", &index, &key]))
         .ok()
         .stdout_is("binary\n");
 }
 
+/// zidx 1.0 decoded backslash escapes by default, so `C:\new\table`
+/// became `C:`, LF, `ew`, TAB, `able`; plain TSV, the default now, takes
+/// backslashes as they are.
 #[test]
-fn no_escapes_takes_backslashes_literally() {
+fn plain_tsv_takes_backslashes_literally() {
+    assert_eq!(
+        get_one(b"p\tC:\\new\\table\n", &[], "p"),
+        b"C:\\new\\table\n"
+    );
     let input = b"a\\tb\tc\\nd\\q\\\nx\\x41\t\\\\\r\n";
     let dir = tempdir();
     let index = dir.path().join("x.zidx");
-    std::fs::write(&index, build_bytes(input, &["--no-escapes"])).unwrap();
+    std::fs::write(&index, build_bytes(input, &[])).unwrap();
     zidx(args([&"get", &index, &"a\\tb", &"x\\x41"]))
         .ok()
-        .stdout_is("c\\nd\\q\\\n\\\\\n");
+        .stdout_is("a\\tb\tc\\nd\\q\\\nx\\x41\t\\\\\n");
     // Decoded spellings are different keys.
     zidx(args([&"get", &index, &"a\tb", &"xA"])).code(1);
     // The value still splits on the first real tab and drops CRLF.
     assert_eq!(
-        dump(&index),
+        dump_escaped(&index),
         b"a\\\\tb\tc\\\\nd\\\\q\\\\\nx\\\\x41\t\\\\\\\\\n"
     );
 }
@@ -250,17 +295,20 @@ fn raw_control_and_non_utf8_bytes_pass_through() {
     // Bytes that need no escape in the input are taken as they are; dump
     // escapes the control bytes.
     let input = b"k\x01\xff\tv\x1b\x7f\x80\n";
-    assert_eq!(build_and_dump(input, &[]), b"k\\x01\xff\tv\\x1b\\x7f\x80\n");
+    assert_eq!(
+        build_and_dump_escaped(input, &[]),
+        b"k\\x01\xff\tv\\x1b\\x7f\x80\n"
+    );
     assert_eq!(
         build_bytes(input, &[]),
-        build_bytes("k\\x01\\xff\tv\\x1b\\x7f\\x80\n", &[])
+        build_bytes("k\\x01\\xff\tv\\x1b\\x7f\\x80\n", ESCAPED)
     );
 }
 
 #[test]
-fn no_escapes_differs_from_default_only_for_backslashes() {
+fn escaped_tsv_differs_from_plain_only_for_backslashes() {
     let plain = "k\tv\nkey two\tvalue two\n";
-    assert!(build_bytes(plain, &[]) == build_bytes(plain, &["--no-escapes"]));
+    assert!(build_bytes(plain, &[]) == build_bytes(plain, ESCAPED));
 }
 
 #[test]
@@ -278,7 +326,7 @@ fn key_of_exactly_65535_bytes_is_accepted() {
     // The limit is on decoded bytes: 65,535 four-byte escapes are fine.
     let escaped = format!("{}\tv\n", "\\x41".repeat(65_535));
     assert_eq!(
-        get_one(escaped.as_bytes(), &[], &"A".repeat(65_535)),
+        get_one(escaped.as_bytes(), ESCAPED, &"A".repeat(65_535)),
         b"v\n"
     );
 }
@@ -375,7 +423,7 @@ fn csv_crlf_line_endings() {
 fn csv_multiline_field_value() {
     let input = "id,note\n1,\"line one\r\nline two\"\n2,x\n";
     assert_eq!(
-        build_and_dump(input, &["--format", "csv"]),
+        build_and_dump_escaped(input, &["--format", "csv"]),
         b"1\t\"line one\\r\\nline two\"\n2\tx\n"
     );
 }
@@ -411,7 +459,7 @@ fn csv_empty_key_field() {
 #[test]
 fn csv_does_not_decode_backslash_escapes() {
     assert_eq!(
-        build_and_dump("k,v\na\\tb,c\\n\n", &["--format", "csv"]),
+        build_and_dump_escaped("k,v\na\\tb,c\\n\n", &["--format", "csv"]),
         b"a\\\\tb\tc\\\\n\n"
     );
 }
@@ -495,10 +543,16 @@ fn jsonl_string_key_is_decoded() {
 #[test]
 fn jsonl_skips_blank_and_whitespace_lines() {
     let input = "\n{\"key\":\"a\"}\n\n  \t \n\r\n{\"key\":\"b\"}\n\n";
-    assert_eq!(
-        build_and_dump(input, &["--format", "jsonl"]),
-        b"a\t{\"key\":\"a\"}\nb\t{\"key\":\"b\"}\n"
+    let dir = tempdir();
+    let out = dir.path().join("x.zidx");
+    let built = zidx_stdin(
+        args([&"build", &"-", &"-o", &out, &"--format", &"jsonl"]),
+        input,
     );
+    built.code(0);
+    // Skipped, and said so.
+    assert_eq!(built.stderr, "zidx: skipped 5 blank lines\n");
+    assert_eq!(dump(&out), b"a\t{\"key\":\"a\"}\nb\t{\"key\":\"b\"}\n");
 }
 
 #[test]
@@ -514,11 +568,13 @@ fn jsonl_crlf_and_missing_final_newline() {
 fn jsonl_only_blank_lines_gives_empty_index() {
     let dir = tempdir();
     let out = dir.path().join("x.zidx");
-    zidx_stdin(
+    let built = zidx_stdin(
         args([&"build", &"-", &"-o", &out, &"--format", &"jsonl"]),
         "\n\n  \n",
-    )
-    .ok();
+    );
+    built.code(0);
+    // Skipped, and said so.
+    assert_eq!(built.stderr, "zidx: skipped 3 blank lines\n");
     assert_eq!(inspect_json(&out)["records"], 0);
 }
 
@@ -533,7 +589,7 @@ fn on_duplicate_first_keeps_first_value() {
     std::fs::write(&index, build_bytes(DUPS, &["--on-duplicate", "first"])).unwrap();
     zidx(args([&"get", &index, &"a", &"b", &"c"]))
         .ok()
-        .stdout_is("1\n2\n4\n");
+        .stdout_is("a\t1\nb\t2\nc\t4\n");
     assert_eq!(dump(&index), b"a\t1\nb\t2\nc\t4\n");
     assert_eq!(inspect_json(&index)["records"], 3);
     zidx(args([&"verify", &index])).ok().stdout_is("ok\n");
@@ -546,7 +602,7 @@ fn on_duplicate_last_keeps_last_value_at_its_position() {
     std::fs::write(&index, build_bytes(DUPS, &["--on-duplicate", "last"])).unwrap();
     zidx(args([&"get", &index, &"a", &"b", &"c"]))
         .ok()
-        .stdout_is("6\n5\n4\n");
+        .stdout_is("a\t6\nb\t5\nc\t4\n");
     assert_eq!(dump(&index), b"c\t4\nb\t5\na\t6\n");
     assert_eq!(inspect_json(&index)["records"], 3);
     zidx(args([&"verify", &index])).ok().stdout_is("ok\n");

@@ -10,7 +10,19 @@ use common::*;
 
 // ---- Help and version -----------------------------------------------------
 
-const SUBCOMMANDS: [&str; 5] = ["build", "get", "inspect", "verify", "dump"];
+const SUBCOMMANDS: [&str; 11] = [
+    "build",
+    "get",
+    "inspect",
+    "verify",
+    "dump",
+    "keys",
+    "stats",
+    "count",
+    "bench",
+    "completions",
+    "man",
+];
 
 #[test]
 fn top_level_help_lists_commands_exit_codes_and_examples() {
@@ -56,9 +68,9 @@ fn build_help_describes_input_formats_and_options() {
         "--format",
         "--key",
         "--on-duplicate",
-        "--no-escapes",
         "--max-line",
         "tsv",
+        "tsv-escaped",
         "csv",
         "jsonl",
         "\\\\ \\t \\n \\r \\xHH",
@@ -67,6 +79,14 @@ fn build_help_describes_input_formats_and_options() {
         assert!(
             text.contains(needle),
             "build --help lacks {needle:?}:\n{text}"
+        );
+    }
+    // Options that do nothing for build are not offered (issue 8, item 14):
+    // --no-mmap belongs to the commands that read an index.
+    for absent in ["--no-mmap", "--no-escapes"] {
+        assert!(
+            !text.contains(absent),
+            "build --help offers {absent}:\n{text}"
         );
     }
 }
@@ -122,6 +142,18 @@ fn usage_errors_exit_2() {
     usage_error(&["verify"], "<INDEX>");
     usage_error(&["dump"], "<INDEX>");
     usage_error(&["dump", "a", "b"], "unexpected argument 'b'");
+    usage_error(&["keys"], "<INDEX>");
+    usage_error(&["stats", "a", "--yaml"], "unexpected argument '--yaml'");
+    usage_error(&["count"], "<INDEX>");
+    usage_error(&["completions"], "<SHELL>");
+    usage_error(&["completions", "cmd.exe"], "invalid value 'cmd.exe'");
+    usage_error(&["man", "frobnicate"], "no command \"frobnicate\"");
+    // --no-escapes was replaced by --escaped (raw keys are the default).
+    usage_error(
+        &["get", "x.zidx", "-", "--no-escapes"],
+        "unexpected argument",
+    );
+    usage_error(&["bench", "x.zidx", "--escaped"], "--keys <KEYS>");
 }
 
 #[test]
@@ -273,6 +305,16 @@ fn exit_codes_of_every_command() {
         (args([&"dump", &index]), 0),
         (args([&"dump", &junk]), 2),
         (args([&"dump", &missing]), 2),
+        (args([&"keys", &index]), 0),
+        (args([&"keys", &junk]), 2),
+        (args([&"keys", &missing]), 2),
+        (args([&"stats", &index]), 0),
+        (args([&"stats", &junk]), 2),
+        (args([&"stats", &missing]), 2),
+        (args([&"count", &index]), 0),
+        (args([&"count", &junk]), 2),
+        (args([&"count", &missing]), 2),
+        (args([&"get", &index, &"nope", &"--default", &"d"]), 0),
     ] {
         let out = zidx(&argv);
         assert_eq!(out.code, code, "{argv:?}: {}", out.stderr);

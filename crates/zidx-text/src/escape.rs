@@ -3,8 +3,9 @@
 //! `\\`, `\t`, `\n`, `\r` and `\xHH` (exactly two hex digits, any byte).
 //! Any other character after a backslash, or a backslash at the end, is an
 //! error. [`escape_into`] writes the inverse: backslash, tab, LF and CR
-//! always escaped, other control bytes as `\xHH`, everything else as is, so
-//! `unescape(escape(b)) == b` for any bytes.
+//! always escaped, other control bytes and U+FEFF (the byte-order mark) as
+//! `\xHH`, everything else as is, so `unescape(escape(b)) == b` for any
+//! bytes.
 //!
 //! [`ShowKey`] prints a key in messages, escaped the same way.
 //!
@@ -93,14 +94,24 @@ pub fn unescape_into(src: &[u8], out: &mut Vec<u8>) -> Result<(), EscapeError> {
 pub fn escape_into(src: &[u8], out: &mut Vec<u8>) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut start = 0;
-    for (i, &b) in src.iter().enumerate() {
-        let esc: &[u8] = match b {
-            b'\\' => b"\\\\",
-            b'\t' => b"\\t",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            0..=0x1F | 0x7F => &[],
-            _ => continue,
+    let mut i = 0;
+    while let Some(&b) = src.get(i) {
+        // The escaped form, and how many bytes of `src` it stands for.
+        let (esc, used): (&[u8], usize) = match b {
+            b'\\' => (b"\\\\", 1),
+            b'\t' => (b"\\t", 1),
+            b'\n' => (b"\\n", 1),
+            b'\r' => (b"\\r", 1),
+            0..=0x1F | 0x7F => (&[], 1),
+            // U+FEFF, the byte-order mark, which `zidx build` drops at the
+            // start of its input: written escaped, a key that starts with
+            // it survives `zidx dump --escaped | zidx build`, and messages
+            // show it.
+            0xEF if src[i..].starts_with(b"\xef\xbb\xbf") => (b"\\xef\\xbb\\xbf", 3),
+            _ => {
+                i += 1;
+                continue;
+            }
         };
         out.extend_from_slice(&src[start..i]);
         if esc.is_empty() {
@@ -113,13 +124,15 @@ pub fn escape_into(src: &[u8], out: &mut Vec<u8>) {
         } else {
             out.extend_from_slice(esc);
         }
-        start = i + 1;
+        i += used;
+        start = i;
     }
     out.extend_from_slice(&src[start..]);
 }
 
 /// Appends one TSV line, `KEY<TAB>VALUE<LF>`, both escaped: the form
-/// `zidx dump` and `zidx get -` write and `zidx build` reads back.
+/// `zidx dump --escaped` and `zidx get --escaped` write and
+/// `zidx build --format tsv-escaped` reads back.
 pub fn escape_record_into(key: &[u8], value: &[u8], out: &mut Vec<u8>) {
     escape_into(key, out);
     out.push(b'\t');
@@ -206,12 +219,21 @@ mod tests {
         );
     }
 
+    #[test]
+    fn byte_order_mark_is_escaped_anywhere() {
+        let mut e = Vec::new();
+        escape_into(b"\xef\xbb\xbfk\xef\xbbx\xef\xbb\xbf", &mut e);
+        assert_eq!(e, b"\\xef\\xbb\\xbfk\xef\xbbx\\xef\\xbb\\xbf");
+        assert_eq!(unescape(&e).unwrap(), b"\xef\xbb\xbfk\xef\xbbx\xef\xbb\xbf");
+    }
+
     proptest! {
         #[test]
-        fn escape_round_trips(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+        fn escape_round_trips(bytes in proptest::collection::vec(prop_oneof![any::<u8>(), Just(0xef), Just(0xbb), Just(0xbf)], 0..64)) {
             let mut e = Vec::new();
             escape_into(&bytes, &mut e);
             prop_assert!(!e.contains(&b'\t') && !e.contains(&b'\n') && !e.contains(&b'\r'));
+            prop_assert!(!e.windows(3).any(|w| w == b"\xef\xbb\xbf"));
             prop_assert_eq!(unescape(&e).unwrap(), bytes);
         }
     }

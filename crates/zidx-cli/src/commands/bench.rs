@@ -7,16 +7,15 @@
 //! /proc/self/smaps; with MADV_RANDOM each fault maps exactly the page it
 //! needs, so this counts pages read).
 
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufReader, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use zidx::Index;
-use zidx_text::escape::unescape_into;
-
 use crate::cli::BenchArgs;
+use crate::commands::lines::{Form, KeyLines};
 use crate::commands::open_index;
-use crate::failure::{Failure, Outcome};
+use crate::failure::{printable, Failure, Outcome};
+use zidx::Index;
 
 /// xorshift64*: a fixed-seed generator, so runs pick the same keys.
 struct Rng(u64);
@@ -43,7 +42,9 @@ impl Rng {
     }
 }
 
-pub fn run(args: BenchArgs, no_mmap: bool) -> Outcome {
+/// Runs `zidx bench`.
+pub fn run(args: BenchArgs) -> Outcome {
+    let no_mmap = args.read.no_mmap;
     let path = args.index.display().to_string();
     let corrupt = |e: zidx::Error| Failure::error(format!("{path}: {e}"));
     let index = open_index(&args.index, no_mmap)?;
@@ -59,15 +60,12 @@ pub fn run(args: BenchArgs, no_mmap: bool) -> Outcome {
             std::fs::File::open(file)
                 .map_err(|e| Failure::error(format!("{}: {e}", file.display())))?,
         );
-        for (n, line) in reader.split(b'\n').enumerate() {
-            let line = line.map_err(|e| Failure::error(format!("{}: {e}", file.display())))?;
-            let line = line.strip_suffix(b"\r").unwrap_or(&line);
-            let mut key = Vec::new();
-            unescape_into(line, &mut key)
-                .map_err(|e| Failure::error(format!("{}:{}: {e}", file.display(), n + 1)))?;
-            match index.get(&key).map_err(corrupt)? {
-                Some(_) => hits.push(key),
-                None => misses.push(key),
+        // Lines are capped (KeyLines), so one huge line cannot take memory.
+        let mut keys = KeyLines::new(reader, file.display().to_string(), Form::new(args.escaped));
+        while let Some(key) = keys.next_key()? {
+            match index.get(key).map_err(corrupt)? {
+                Some(_) => hits.push(key.to_vec()),
+                None => misses.push(key.to_vec()),
             }
         }
     } else {
@@ -108,7 +106,8 @@ pub fn run(args: BenchArgs, no_mmap: bool) -> Outcome {
     let mut out = io::stdout().lock();
     writeln!(
         out,
-        "index      {path} ({} records, {} bytes, {})",
+        "index      {} ({} records, {} bytes, {})",
+        printable(&path),
         index.len(),
         index.as_bytes().len(),
         if no_mmap {

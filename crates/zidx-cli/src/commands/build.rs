@@ -6,12 +6,14 @@ use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use zidx_text::escape::ShowKey;
-use zidx_text::{read_records, Format, TextError};
-use zidx_writer::{Options, WriteError, Writer};
+use zidx_text::{read_records, CsvOptions, Format, FormatKind, JsonlOptions, TextError};
+use zidx_writer::{Options, Replace, WriteError, Writer};
 
+use crate::build_guards;
 use crate::cli::{BuildArgs, InputFormat};
 use crate::failure::{Failure, Outcome};
 use crate::line_map::LineMap;
+use crate::signals;
 
 pub fn run(args: BuildArgs) -> Outcome {
     let from_stdin = args.input.as_os_str() == "-";
@@ -20,25 +22,15 @@ pub fn run(args: BuildArgs) -> Outcome {
     } else {
         args.input.display().to_string()
     };
-    let format = match args.format {
-        InputFormat::Tsv => Format::Tsv {
-            escapes: !args.no_escapes,
-        },
-        InputFormat::Csv => Format::Csv {
-            key: args.key.clone(),
-        },
-        InputFormat::Jsonl => Format::Jsonl {
-            key: args.key.clone().unwrap_or_else(|| "key".to_string()),
-        },
-    };
-    if args.key.is_some() && args.format == InputFormat::Tsv {
-        return Err(Failure::error(
-            "--key applies to --format csv and jsonl; in TSV the key is the first field",
-        ));
+    let format = input_format(&args, from_stdin)?;
+    if from_stdin {
+        build_guards::refuse_terminal_stdin()?;
+    } else {
+        build_guards::refuse_output_over_input(&args.input, &args.output)?;
     }
 
     let progress = progress_bar(&args, from_stdin);
-    let input: Box<dyn BufRead> = if from_stdin {
+    let raw: Box<dyn BufRead> = if from_stdin {
         Box::new(BufReader::with_capacity(
             1 << 20,
             progress.wrap_read(io::stdin().lock()),
@@ -47,12 +39,24 @@ pub fn run(args: BuildArgs) -> Outcome {
         let file = File::open(&args.input).map_err(|e| Failure::error(format!("{name}: {e}")))?;
         Box::new(BufReader::with_capacity(1 << 20, progress.wrap_read(file)))
     };
+    // Compressed input is decoded and an index given as input refused by
+    // their first bytes, before the output is touched.
+    let (input, _compression) = zidx_text::input::decode(raw, &name)?;
 
-    let options = Options::default().with_on_duplicate(args.on_duplicate);
+    let options = Options::default()
+        .with_on_duplicate(args.on_duplicate)
+        .with_format_version(args.format_version)
+        .with_replace(if args.force {
+            Replace::Any
+        } else {
+            Replace::IndexOnly
+        });
+    signals::install();
     let mut writer = Writer::create(&args.output, options).map_err(Failure::error)?;
+    signals::set_pending(writer.sink().temp_path().to_path_buf());
     let mut lines = LineMap::default();
     let mut record = 0u64;
-    read_records(input, &name, &format, args.max_line, |key, value, line| {
+    let read = read_records(input, &name, &format, args.max_line, |key, value, line| {
         lines.record(record, line);
         record += 1;
         // Limits of the format are the input's fault: name the line.
@@ -88,6 +92,7 @@ pub fn run(args: BuildArgs) -> Outcome {
         progress.enable_steady_tick(std::time::Duration::from_millis(100));
     }
     let finished = writer.finish();
+    signals::clear_pending();
     progress.finish_and_clear();
     let summary = finished.map_err(|e| match e {
         WriteError::DuplicateKey { key, first, second } => Failure::error(format!(
@@ -98,6 +103,16 @@ pub fn run(args: BuildArgs) -> Outcome {
         )),
         other => Failure::error(other),
     })?;
+    // Skipping blank lines is the one thing a build does to its input
+    // without failing, so it is never silent.
+    if read.blank_lines > 0 {
+        let _ = writeln!(
+            io::stderr(),
+            "zidx: skipped {} blank line{}",
+            read.blank_lines,
+            if read.blank_lines == 1 { "" } else { "s" }
+        );
+    }
     if io::stderr().is_terminal() {
         let _ = writeln!(
             io::stderr(),
@@ -108,6 +123,88 @@ pub fn run(args: BuildArgs) -> Outcome {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The input format and its options: `--format`, else what the input's name
+/// says (`x.csv.gz` is CSV), else TSV. Options of another format than the
+/// one read are refused rather than ignored.
+fn input_format(args: &BuildArgs, from_stdin: bool) -> Result<Format, Failure> {
+    if args.no_escapes {
+        return Err(Failure::error(
+            "--no-escapes is gone: `--format tsv` (the default) now takes TSV bytes as they are; \
+             to decode backslash escapes, as `zidx dump --escaped` writes them, use --format tsv-escaped",
+        ));
+    }
+    let guessed = if from_stdin {
+        None
+    } else {
+        FormatKind::from_path(&args.input)
+    };
+    let kind = args.format.unwrap_or(match guessed {
+        Some(FormatKind::Csv) => InputFormat::Csv,
+        Some(FormatKind::Jsonl) => InputFormat::Jsonl,
+        Some(FormatKind::TsvEscaped) => InputFormat::TsvEscaped,
+        _ => InputFormat::Tsv,
+    });
+    let name = match kind {
+        InputFormat::Tsv => "tsv",
+        InputFormat::TsvEscaped => "tsv-escaped",
+        InputFormat::Csv => "csv",
+        InputFormat::Jsonl => "jsonl",
+    };
+    // Say where a format nobody asked for came from.
+    let why = match (args.format, from_stdin) {
+        (Some(_), _) => String::new(),
+        (None, true) => " (standard input is read as tsv unless --format says otherwise)".into(),
+        (None, false) => format!(
+            " (the format {name} was taken from the input's name; --format chooses another)"
+        ),
+    };
+    let refuse = |option: &str, applies: &str| {
+        Err(Failure::error(format!(
+            "{option} applies to {applies}, and the input is read as {name}{why}"
+        )))
+    };
+    let is_tsv = matches!(kind, InputFormat::Tsv | InputFormat::TsvEscaped);
+    if args.key.is_some() && is_tsv {
+        return Err(Failure::error(format!(
+            "--key applies to --format csv and jsonl; in TSV the key is the first field{why}"
+        )));
+    }
+    if kind != InputFormat::Csv {
+        if args.delimiter.is_some() {
+            return refuse("--delimiter", "--format csv");
+        }
+        if args.no_header {
+            return refuse("--no-header", "--format csv");
+        }
+    }
+    if args.value.is_some() && kind != InputFormat::Jsonl {
+        return refuse("--value", "--format jsonl");
+    }
+    Ok(match kind {
+        InputFormat::Tsv => Format::Tsv { escapes: false },
+        InputFormat::TsvEscaped => Format::Tsv { escapes: true },
+        InputFormat::Csv => {
+            let mut options = CsvOptions::default()
+                .with_delimiter(args.delimiter.unwrap_or(b','))
+                .with_header(!args.no_header);
+            if let Some(key) = &args.key {
+                options = options.with_key(key.clone());
+            }
+            Format::Csv(options)
+        }
+        InputFormat::Jsonl => {
+            let mut options = JsonlOptions::default();
+            if let Some(key) = &args.key {
+                options = options.with_key(key.clone());
+            }
+            if let Some(value) = &args.value {
+                options = options.with_value(value.clone());
+            }
+            Format::Jsonl(options)
+        }
+    })
 }
 
 /// Bad input at `name:line`, printed as the parsers print theirs.
@@ -141,5 +238,15 @@ fn progress_bar(args: &BuildArgs, from_stdin: bool) -> ProgressBar {
             ProgressStyle::with_template("{spinner} reading {bytes} ({bytes_per_sec})")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// zidx-text depends on no zidx crate, so it repeats the magic bytes by
+    /// which it refuses an index given as input.
+    #[test]
+    fn the_text_crate_knows_the_index_magic() {
+        assert_eq!(zidx_text::input::ZIDX_MAGIC, zidx_format::MAGIC);
     }
 }

@@ -1,24 +1,34 @@
-//! `zidx dump`.
+//! `zidx dump`: every record as a `KEY<TAB>VALUE` line, in stored order,
+//! raw (the default) or escaped ([`crate::commands::lines`]).
 
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
-use zidx_text::escape::escape_record_into;
+use zidx_text::escape::ShowKey;
 
 use crate::cli::DumpArgs;
+use crate::commands::lines::{end_stopped_stream, push_record, refused_record, Form};
 use crate::commands::open_index;
 use crate::failure::{Failure, Outcome};
 
-pub fn run(args: DumpArgs, no_mmap: bool) -> Outcome {
-    let index = open_index(&args.index, no_mmap)?;
+/// Runs `zidx dump`.
+pub fn run(args: DumpArgs) -> Outcome {
+    let index = open_index(&args.index, args.read.no_mmap)?;
+    let path = args.index.display().to_string();
+    let form = Form::new(args.escaped);
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut line = Vec::new();
-    for record in index.iter() {
-        let (key, value) =
-            record.map_err(|e| Failure::error(format!("{}: {e}", args.index.display())))?;
+    for (n, record) in index.iter().enumerate() {
+        let (key, value) = record.map_err(|e| Failure::error(format!("{path}: {e}")))?;
         line.clear();
-        escape_record_into(key, value, &mut line);
+        if let Err(why) = push_record(form, key, value, &mut line) {
+            end_stopped_stream(&mut out);
+            return Err(refused_record(
+                format_args!("{path}: record {} (key {})", n + 1, ShowKey(key)),
+                why,
+            ));
+        }
         out.write_all(&line).map_err(Failure::stdout)?;
     }
     out.flush().map_err(Failure::stdout)?;

@@ -1,96 +1,139 @@
-//! `zidx get`.
+//! `zidx get`: one key (its value), several keys (`KEY<TAB>VALUE` lines),
+//! or `-` (keys from stdin, `KEY<TAB>VALUE` lines).
+//!
+//! With several keys, each answer carries its key, so that values can be
+//! matched to keys when some are missing; missing keys are named on stderr.
 
-use std::io::{self, BufRead, BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
-use zidx_text::escape::{escape_record_into, unescape_into};
+use zidx::{FileBytes, Index};
+use zidx_text::escape::ShowKey;
 
 use crate::cli::GetArgs;
+use crate::commands::lines::{
+    end_stopped_stream, push_record, push_value_line, refused_record, Form, KeyLines,
+};
 use crate::commands::open_index;
 use crate::failure::{Failure, Outcome, EXIT_NOT_FOUND};
 
-pub fn run(args: GetArgs, no_mmap: bool) -> Outcome {
-    let index = open_index(&args.index, no_mmap)?;
-    let path = args.index.display().to_string();
-    let corrupt = |e: zidx::Error| Failure::error(format!("{path}: {e}"));
+/// Runs `zidx get`.
+pub fn run(args: GetArgs) -> Outcome {
+    let index = open_index(&args.index, args.read.no_mmap)?;
+    let ask = Ask {
+        index: &index,
+        path: args.index.display().to_string(),
+        form: Form::new(args.escaped),
+        default: args.default.as_ref().map(|d| d.as_encoded_bytes()),
+    };
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-
-    if args.keys.len() == 1 && args.keys[0] == "-" {
-        return from_stdin(&index, &path, args.no_escapes, &mut out);
-    }
-    let mut missing = 0usize;
-    for key in &args.keys {
-        let key = key.as_encoded_bytes();
-        match index.get(key).map_err(corrupt)? {
-            Some(value) => out
-                .write_all(value)
-                .and_then(|()| out.write_all(b"\n"))
-                .map_err(Failure::stdout)?,
-            None => {
-                missing += 1;
-                out.flush().map_err(Failure::stdout)?;
-                let _ = writeln!(
-                    io::stderr(),
-                    "zidx: key not found: {}",
-                    String::from_utf8_lossy(key)
-                );
-            }
-        }
-    }
+    let missing = match args.keys.as_slice() {
+        [only] if only == "-" => ask.stdin_keys(&mut out)?,
+        [only] => ask.one(only.as_encoded_bytes(), &mut out)?,
+        keys => ask.several(keys, &mut out)?,
+    };
     out.flush().map_err(Failure::stdout)?;
-    Ok(if missing > 0 {
+    Ok(if missing {
         ExitCode::from(EXIT_NOT_FOUND)
     } else {
         ExitCode::SUCCESS
     })
 }
 
-fn from_stdin(index: &zidx::Index, path: &str, no_escapes: bool, out: &mut impl Write) -> Outcome {
-    let stdin = io::stdin();
-    let mut input = io::BufReader::with_capacity(1 << 16, stdin.lock());
-    let mut line = Vec::new();
-    let mut key = Vec::new();
-    let mut escaped = Vec::new();
-    let (mut asked, mut missing) = (0u64, 0u64);
-    let mut line_no = 0u64;
-    loop {
-        line.clear();
-        line_no += 1;
-        let n = input
-            .read_until(b'\n', &mut line)
-            .map_err(|e| Failure::error(format!("<stdin>: {e}")))?;
-        if n == 0 {
-            break;
-        }
-        let text = line.strip_suffix(b"\n").unwrap_or(&line);
-        let text = text.strip_suffix(b"\r").unwrap_or(text);
-        let key: &[u8] = if no_escapes {
-            text
-        } else {
-            key.clear();
-            unescape_into(text, &mut key)
-                .map_err(|e| Failure::error(format!("<stdin>:{line_no}: in key: {e}")))?;
-            &key
-        };
-        asked += 1;
-        match index
+/// What every form of `get` needs.
+struct Ask<'a> {
+    index: &'a Index<FileBytes>,
+    /// The index's path, for messages.
+    path: String,
+    form: Form,
+    /// `--default`: the value printed for a missing key.
+    default: Option<&'a [u8]>,
+}
+
+impl Ask<'_> {
+    /// The value of `key`, or the `--default` value; `None` for a miss.
+    fn value<'v>(&'v self, key: &[u8]) -> Result<Option<&'v [u8]>, Failure> {
+        let found = self
+            .index
             .get(key)
-            .map_err(|e| Failure::error(format!("{path}: {e}")))?
-        {
-            Some(value) => {
-                escaped.clear();
-                escape_record_into(key, value, &mut escaped);
-                out.write_all(&escaped).map_err(Failure::stdout)?;
+            .map_err(|e| Failure::error(format!("{}: {e}", self.path)))?;
+        Ok(found.or(self.default))
+    }
+
+    /// One key: its value and a newline. Returns whether it was missing.
+    fn one(&self, key: &[u8], out: &mut impl Write) -> Result<bool, Failure> {
+        let Some(value) = self.value(key)? else {
+            not_found(key);
+            return Ok(true);
+        };
+        let mut line = Vec::with_capacity(value.len() + 1);
+        push_value_line(self.form, value, &mut line);
+        out.write_all(&line).map_err(Failure::stdout)?;
+        Ok(false)
+    }
+
+    /// Several keys from the command line: `KEY<TAB>VALUE` per key found,
+    /// in argument order; each missing key named on stderr. Returns whether
+    /// any was missing.
+    fn several(&self, keys: &[std::ffi::OsString], out: &mut impl Write) -> Result<bool, Failure> {
+        let mut missing = false;
+        let mut line = Vec::new();
+        for (n, key) in keys.iter().enumerate() {
+            let key = key.as_encoded_bytes();
+            let Some(value) = self.value(key)? else {
+                missing = true;
+                // What was printed so far comes first, as the user ran it.
+                out.flush().map_err(Failure::stdout)?;
+                not_found(key);
+                continue;
+            };
+            line.clear();
+            if let Err(why) = push_record(self.form, key, value, &mut line) {
+                end_stopped_stream(out);
+                return Err(refused_record(
+                    format_args!("key {} (argument {})", ShowKey(key), n + 1),
+                    why,
+                ));
             }
-            None => missing += 1,
+            out.write_all(&line).map_err(Failure::stdout)?;
         }
+        Ok(missing)
     }
-    out.flush().map_err(Failure::stdout)?;
-    if missing > 0 {
-        let _ = writeln!(io::stderr(), "zidx: {missing} of {asked} keys not found");
-        Ok(ExitCode::from(EXIT_NOT_FOUND))
-    } else {
-        Ok(ExitCode::SUCCESS)
+
+    /// Keys from stdin, one per line: `KEY<TAB>VALUE` per key found; misses
+    /// counted on stderr. Returns whether any was missing.
+    fn stdin_keys(&self, out: &mut impl Write) -> Result<bool, Failure> {
+        let stdin = io::stdin();
+        let input = io::BufReader::with_capacity(1 << 16, stdin.lock());
+        let mut keys = KeyLines::new(input, "<stdin>", self.form);
+        let (mut asked, mut missing) = (0u64, 0u64);
+        let mut line = Vec::new();
+        while let Some(key) = keys.next_key()? {
+            asked += 1;
+            let Some(value) = self.value(key)? else {
+                missing += 1;
+                continue;
+            };
+            line.clear();
+            if let Err(why) = push_record(self.form, key, value, &mut line) {
+                let shown = ShowKey(key).to_string();
+                let what = format!("{}: key {shown}", keys.position());
+                end_stopped_stream(out);
+                return Err(refused_record(what, why));
+            }
+            out.write_all(&line).map_err(Failure::stdout)?;
+        }
+        if missing > 0 {
+            out.flush().map_err(Failure::stdout)?;
+            let _ = writeln!(io::stderr(), "zidx: {missing} of {asked} keys not found");
+        }
+        Ok(missing > 0)
     }
+}
+
+/// `zidx: key not found: "KEY"` on stderr, the key escaped as in every
+/// message ([`ShowKey`]): a key can hold any bytes, ESC sequences included.
+fn not_found(key: &[u8]) {
+    let _ = writeln!(io::stderr(), "zidx: key not found: {}", ShowKey(key));
 }

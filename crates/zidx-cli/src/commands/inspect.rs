@@ -11,8 +11,9 @@ use crate::cli::InspectArgs;
 use crate::commands::open_index;
 use crate::failure::{Failure, Outcome};
 
-pub fn run(args: InspectArgs, no_mmap: bool) -> Outcome {
-    let index = open_index(&args.index, no_mmap)?;
+/// Runs `zidx inspect`.
+pub fn run(args: InspectArgs) -> Outcome {
+    let index = open_index(&args.index, args.read.no_mmap)?;
     let layout = index.layout();
     let stats = index
         .hash_stats()

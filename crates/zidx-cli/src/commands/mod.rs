@@ -2,9 +2,14 @@
 
 pub mod bench;
 pub mod build;
+pub mod completions;
+pub mod count;
 pub mod dump;
 pub mod get;
 pub mod inspect;
+pub mod keys;
+pub mod lines;
+pub mod stats;
 pub mod verify;
 
 use std::path::Path;

@@ -7,8 +7,9 @@ use crate::cli::VerifyArgs;
 use crate::commands::open_index;
 use crate::failure::{Failure, Outcome};
 
-pub fn run(args: VerifyArgs, no_mmap: bool) -> Outcome {
-    let index = open_index(&args.index, no_mmap)?;
+/// Runs `zidx verify`: `ok`, or the first problem (exit 2).
+pub fn run(args: VerifyArgs) -> Outcome {
+    let index = open_index(&args.index, args.read.no_mmap)?;
     index
         .verify()
         .map_err(|e| Failure::error(format!("{}: {e}", args.index.display())))?;

@@ -226,6 +226,21 @@ pub fn build_tsv(dir: &Path, name: &str, tsv: impl AsRef<[u8]>) -> PathBuf {
     out
 }
 
+/// Builds `dir/name` from escaped TSV bytes (`--format tsv-escaped`: `\\`,
+/// `\t`, `\n`, `\r`, `\xHH` decoded) given on stdin, asserting success,
+/// and returns its path.
+#[track_caller]
+pub fn build_tsv_escaped(dir: &Path, name: &str, tsv: impl AsRef<[u8]>) -> PathBuf {
+    let out = dir.join(name);
+    zidx_stdin(
+        args([&"build", &"-", &"-o", &out, &"--format", &"tsv-escaped"]),
+        tsv,
+    )
+    .ok();
+    assert!(out.is_file(), "build did not create {}", out.display());
+    out
+}
+
 /// Builds an index from `input` (given on stdin) with extra build options,
 /// asserting success; returns the index bytes.
 #[track_caller]
