@@ -41,6 +41,22 @@ fn inspect_golden_files() {
     }
 }
 
+/// The format 1.1 golden files: version 1.1, incompat bit 0, hash function
+/// 2 and the seed of SPEC.md §11.1 (`0x3a4f0b6175439465` =
+/// 4201589490567058533 for the spec example), checked by hand against the
+/// spec's hex dump.
+#[test]
+fn inspect_golden_files_v1_1() {
+    for name in ["spec-example", "empty", "unicode-data"] {
+        let file = path(&format!("v1.1/{name}.zidx"));
+        insta::assert_snapshot!(format!("inspect_v1.1_{name}"), zidx(&["inspect", &file]));
+        insta::assert_snapshot!(
+            format!("inspect_json_v1.1_{name}"),
+            zidx(&["inspect", "--json", &file])
+        );
+    }
+}
+
 #[test]
 fn dump_golden_files() {
     insta::assert_snapshot!(

@@ -383,14 +383,15 @@ fn no_mmap_belongs_to_the_reader_commands() {
             got.stdout_is(&expected.stdout);
         }
     }
-    zidx_stdin(["--no-mmap", "build", "-", "-o", "x.zidx"], "k\tv\n")
+    let out = index.with_file_name("x.zidx");
+    zidx_stdin(args([&"--no-mmap", &"build", &"-", &"-o", &out]), "k\tv\n")
         .code(2)
         .stdout_is("")
         .stderr_has("--no-mmap applies to the commands that read an index");
-    zidx_stdin(["build", "-", "-o", "x.zidx", "--no-mmap"], "k\tv\n")
+    zidx_stdin(args([&"build", &"-", &"-o", &out, &"--no-mmap"]), "k\tv\n")
         .code(2)
         .stderr_has("unexpected argument '--no-mmap'");
-    assert!(!Path::new("x.zidx").exists());
+    assert!(!out.exists());
 }
 
 // ---- 15. get with several keys, --default ------------------------------------

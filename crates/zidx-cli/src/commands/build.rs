@@ -117,7 +117,7 @@ pub fn run(args: BuildArgs) -> Outcome {
         let _ = writeln!(
             io::stderr(),
             "zidx: wrote {} ({} records, {} bytes)",
-            args.output.display(),
+            crate::failure::printable(&args.output.display().to_string()),
             summary.records,
             summary.file_len
         );

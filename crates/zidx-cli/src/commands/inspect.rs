@@ -100,13 +100,40 @@ pub fn text_report(layout: &FileLayout, stats: &HashStats) -> String {
         );
     }
     let _ = writeln!(s, "hash index");
+    let _ = writeln!(
+        s,
+        "  hash function    {} ({})",
+        layout.hash_function(),
+        hash_function_name(layout.hash_function())
+    );
     let _ = writeln!(s, "  seed             {}", layout.seed());
     let _ = writeln!(s, "  home slots       {}", stats.slot_count);
     let _ = writeln!(s, "  table slots      {}", stats.table_slots);
     let _ = writeln!(s, "  load factor      {:.4}", stats.load_factor);
-    let _ = writeln!(s, "  mean probe len   {:.4}", stats.mean_probe_length);
+    let _ = writeln!(
+        s,
+        "  mean probe len   {:.4}{}",
+        stats.mean_probe_length,
+        if stats.slots_read < stats.table_slots {
+            format!(
+                " (estimated from {} of {} slots)",
+                stats.slots_read, stats.table_slots
+            )
+        } else {
+            String::new()
+        }
+    );
     let _ = writeln!(s, "  max probe len    {}", stats.max_probe_length);
     s
+}
+
+/// What the stored `hash_function` means (SPEC.md §6.3).
+fn hash_function_name(function: u32) -> &'static str {
+    match function {
+        zidx_format::HASH_FUNCTION_XXH3_64 => "XXH3-64, format 1.0",
+        zidx_format::HASH_FUNCTION_SIPHASH13 => "SipHash-1-3 keyed by the derived seed, format 1.1",
+        _ => "unknown",
+    }
 }
 
 pub fn json_report(layout: &FileLayout, stats: &HashStats) -> String {
@@ -141,11 +168,14 @@ pub fn json_report(layout: &FileLayout, stats: &HashStats) -> String {
         "overhead_per_record": per_record(overhead, records),
         "sections": sections,
         "hash_index": {
+            "hash_function": layout.hash_function(),
+            "hash_function_name": hash_function_name(layout.hash_function()),
             "seed": layout.seed(),
             "home_slots": stats.slot_count,
             "table_slots": stats.table_slots,
             "load_factor": stats.load_factor,
             "mean_probe_length": stats.mean_probe_length,
+            "slots_read": stats.slots_read,
             "max_probe_length": stats.max_probe_length,
         },
     });
