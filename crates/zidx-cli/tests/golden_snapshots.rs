@@ -42,8 +42,8 @@ fn inspect_golden_files() {
 }
 
 /// The format 1.1 golden files: version 1.1, incompat bit 0, hash function
-/// 2 and the seed of SPEC.md §11.1 (`0x3a4f0b6175439465` =
-/// 4201589490567058533 for the spec example), checked by hand against the
+/// 2 and the seed of SPEC.md §11.1 (`0x93283f64a9498bd9` =
+/// 10603795024213281753 for the spec example), checked by hand against the
 /// spec's hex dump.
 #[test]
 fn inspect_golden_files_v1_1() {

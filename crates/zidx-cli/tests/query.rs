@@ -315,14 +315,14 @@ fn inspect_text_and_json_agree_with_no_mmap() {
 
 #[test]
 fn inspect_matches_the_spec_example() {
-    // format-spec/SPEC.md §11.1: the three fruit records give a 440-byte
+    // format-spec/SPEC.md §11.1: the three fruit records give a 448-byte
     // format 1.1 file with these checksums (read off its hex dump).
     let (_dir, index) = fruit();
     let json = inspect_json(&index);
     assert_eq!(json["version"], "1.1");
-    assert_eq!(json["file_len"], 440);
-    assert_eq!(json["header_checksum"], "0x4cd24e2314d40df2");
-    assert_eq!(json["section_table_checksum"], "0x0dc1bdee07345671");
+    assert_eq!(json["file_len"], 448);
+    assert_eq!(json["header_checksum"], "0x604a8767792e536a");
+    assert_eq!(json["section_table_checksum"], "0xfd79ddbeffdbf0b7");
     let checksum = |name: &str| {
         json["sections"]
             .as_array()
@@ -332,11 +332,11 @@ fn inspect_matches_the_spec_example() {
             .unwrap()["checksum"]
             .clone()
     };
-    assert_eq!(checksum("hash_params"), "0x9b6697978d90d820");
+    assert_eq!(checksum("hash_params"), "0x397fd107cc50a12d");
     assert_eq!(checksum("records"), "0xdadc6e54f206c894");
-    assert_eq!(checksum("hash_slots"), "0xc8c081627751e428");
+    assert_eq!(checksum("hash_slots"), "0x889b4a53d5f04e69");
     assert_eq!(json["hash_index"]["home_slots"], 4);
-    assert_eq!(json["hash_index"]["table_slots"], 4);
+    assert_eq!(json["hash_index"]["table_slots"], 5);
 }
 
 #[test]

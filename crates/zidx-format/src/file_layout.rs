@@ -367,7 +367,7 @@ impl FileLayout {
     /// The file's key hash: its function with its seed. The function was
     /// checked when parsing, so this never fails for a parsed layout.
     pub fn key_hasher(&self) -> KeyHasher {
-        KeyHasher::new(self.hash_function, self.seed).unwrap_or(KeyHasher::Xxh3 { seed: self.seed })
+        KeyHasher::new(self.hash_function, self.seed).unwrap_or(KeyHasher::xxh3(self.seed))
     }
 
     /// Number of home slots.

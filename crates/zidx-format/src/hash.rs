@@ -28,7 +28,7 @@ pub const SEED_KEY: (u64, u64) = (
 /// `KEY_HALF` the bytes `zidx.key`.
 pub const KEY_HALF: u64 = u64::from_le_bytes(*b"zidx.key");
 /// Seed derivation attempts a writer makes before refusing the records
-/// (`seed_for(digest, n, attempt)` for attempt 0, 1, ...).
+/// ([`SeedDeriver::seed`] for attempt 0, 1, ...).
 pub const SEED_ATTEMPTS: u64 = 8;
 /// The records section must be shorter than this, since a slot stores a
 /// record's offset in 48 bits.
@@ -84,17 +84,15 @@ impl HashParams {
 /// The hash function of one index: the stored `hash_function` and `seed`,
 /// ready to hash keys (SPEC.md §6.3).
 #[derive(Clone, Copy)]
-pub enum KeyHasher {
-    /// Format 1.0: XXH3-64 with the seed.
+pub struct KeyHasher(Function);
+
+#[derive(Clone, Copy)]
+enum Function {
     Xxh3 {
-        /// The seed.
         seed: u64,
     },
-    /// Format 1.1: SipHash-1-3 with the key `(seed, seed ^ KEY_HALF)`.
     SipHash13 {
-        /// The seed.
         seed: u64,
-        /// The keyed hasher.
         hasher: siphasher::sip::SipHasher13,
     },
 }
@@ -104,46 +102,57 @@ impl KeyHasher {
     /// is one this version knows.
     pub fn new(function: u32, seed: u64) -> Option<KeyHasher> {
         match function {
-            HASH_FUNCTION_XXH3_64 => Some(KeyHasher::Xxh3 { seed }),
-            HASH_FUNCTION_SIPHASH13 => Some(KeyHasher::SipHash13 {
-                seed,
-                hasher: siphasher::sip::SipHasher13::new_with_keys(seed, seed ^ KEY_HALF),
-            }),
+            HASH_FUNCTION_XXH3_64 => Some(KeyHasher::xxh3(seed)),
+            HASH_FUNCTION_SIPHASH13 => Some(KeyHasher::siphash13(seed)),
             _ => None,
         }
     }
 
+    /// Function 1 (format 1.0): XXH3-64 with `seed`.
+    pub fn xxh3(seed: u64) -> KeyHasher {
+        KeyHasher(Function::Xxh3 { seed })
+    }
+
+    /// Function 2 (format 1.1): SipHash-1-3 with the key
+    /// `(seed, seed ^ KEY_HALF)`.
+    pub fn siphash13(seed: u64) -> KeyHasher {
+        KeyHasher(Function::SipHash13 {
+            seed,
+            hasher: siphasher::sip::SipHasher13::new_with_keys(seed, seed ^ KEY_HALF),
+        })
+    }
+
     /// The stored `hash_function` value.
     pub fn function(&self) -> u32 {
-        match self {
-            KeyHasher::Xxh3 { .. } => HASH_FUNCTION_XXH3_64,
-            KeyHasher::SipHash13 { .. } => HASH_FUNCTION_SIPHASH13,
+        match self.0 {
+            Function::Xxh3 { .. } => HASH_FUNCTION_XXH3_64,
+            Function::SipHash13 { .. } => HASH_FUNCTION_SIPHASH13,
         }
     }
 
     /// The stored seed.
     pub fn seed(&self) -> u64 {
-        match self {
-            KeyHasher::Xxh3 { seed } | KeyHasher::SipHash13 { seed, .. } => *seed,
+        match self.0 {
+            Function::Xxh3 { seed } | Function::SipHash13 { seed, .. } => seed,
         }
     }
 
     /// The 64-bit hash of `key`.
     #[inline]
     pub fn hash(&self, key: &[u8]) -> u64 {
-        match self {
-            KeyHasher::Xxh3 { seed } => key_hash(key, *seed),
-            KeyHasher::SipHash13 { hasher, .. } => hasher.hash(key),
+        match &self.0 {
+            Function::Xxh3 { seed } => key_hash(key, *seed),
+            Function::SipHash13 { hasher, .. } => hasher.hash(key),
         }
     }
 }
 
 impl core::fmt::Debug for KeyHasher {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            KeyHasher::Xxh3 { seed } => write!(f, "Xxh3 {{ seed: {seed:#x} }}"),
-            KeyHasher::SipHash13 { seed, .. } => write!(f, "SipHash13 {{ seed: {seed:#x} }}"),
-        }
+        f.debug_struct("KeyHasher")
+            .field("function", &self.function())
+            .field("seed", &format_args!("{:#x}", self.seed()))
+            .finish()
     }
 }
 
@@ -155,18 +164,65 @@ pub fn key_digest(key: &[u8]) -> u64 {
     siphasher::sip::SipHasher13::new_with_keys(DIGEST_KEY.0, DIGEST_KEY.1).hash(key)
 }
 
-/// The seed of a format 1.1 index (SPEC.md §6.3): SipHash-2-4 with
-/// [`SEED_KEY`] of `digest`, `records` and `attempt`, each as 8
-/// little-endian bytes, where `digest` is the wrapping sum of
-/// [`key_digest`] over the records and `records` their number. A writer
-/// uses the first attempt (0, 1, ...) under which no record is more than
-/// 254 slots from home.
-pub fn seed_for(digest: u64, records: u64, attempt: u64) -> u64 {
-    let mut input = [0u8; 24];
-    input[..8].copy_from_slice(&digest.to_le_bytes());
-    input[8..16].copy_from_slice(&records.to_le_bytes());
-    input[16..].copy_from_slice(&attempt.to_le_bytes());
-    siphasher::sip::SipHasher24::new_with_keys(SEED_KEY.0, SEED_KEY.1).hash(&input)
+/// The seed of a format 1.1 index (SPEC.md §6.3), computed over the
+/// records' key digests ([`key_digest`]) given in ascending order:
+/// SipHash-2-4 with [`SEED_KEY`] of the digests, then the record count, then
+/// the attempt number, each as 8 little-endian bytes. A writer uses the
+/// first attempt (0, 1, ...) under which no record is more than 254 slots
+/// from home.
+///
+/// The digests go through the hash one by one, not as a sum: no choice of
+/// a few extra keys can steer the seed to a value chosen in advance short
+/// of inverting SipHash-2-4.
+///
+/// ```
+/// use zidx_format::{key_digest, SeedDeriver};
+/// let mut digests = [key_digest(b"b"), key_digest(b"a")];
+/// digests.sort_unstable();
+/// let mut seeds = SeedDeriver::new();
+/// for d in digests {
+///     seeds.add(d);
+/// }
+/// assert_ne!(seeds.seed(0), seeds.seed(1));
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct SeedDeriver {
+    state: siphasher::sip::SipHasher24,
+    records: u64,
+}
+
+impl SeedDeriver {
+    /// A derivation over no records yet.
+    pub fn new() -> SeedDeriver {
+        SeedDeriver {
+            state: siphasher::sip::SipHasher24::new_with_keys(SEED_KEY.0, SEED_KEY.1),
+            records: 0,
+        }
+    }
+
+    /// Adds the next record's key digest; digests must come in ascending
+    /// order (equal ones in any order).
+    #[inline]
+    pub fn add(&mut self, digest: u64) {
+        use core::hash::Hasher;
+        self.state.write(&digest.to_le_bytes());
+        self.records += 1;
+    }
+
+    /// The seed of attempt `attempt`.
+    pub fn seed(&self, attempt: u64) -> u64 {
+        use core::hash::Hasher;
+        let mut state = self.state;
+        state.write(&self.records.to_le_bytes());
+        state.write(&attempt.to_le_bytes());
+        state.finish()
+    }
+}
+
+impl Default for SeedDeriver {
+    fn default() -> SeedDeriver {
+        SeedDeriver::new()
+    }
 }
 
 /// The 64-bit hash of a key: XXH3-64 of the key bytes with the index's seed.
@@ -201,6 +257,22 @@ pub fn fingerprint(hash: u64) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Sets of digests with equal sums get unrelated seeds: the derivation is
+    /// no sum, so extra keys cannot be solved for to reach a chosen seed.
+    #[test]
+    fn equal_digest_sums_give_different_seeds() {
+        let seed = |digests: &[u64]| {
+            let mut s = SeedDeriver::new();
+            for &d in digests {
+                s.add(d);
+            }
+            s.seed(0)
+        };
+        assert_ne!(seed(&[1, 4]), seed(&[2, 3]));
+        assert_ne!(seed(&[0, u64::MAX]), seed(&[1, u64::MAX - 1]));
+        assert_ne!(seed(&[5]), seed(&[5, 0]));
+    }
 
     #[test]
     fn home_is_in_range_and_monotone() {

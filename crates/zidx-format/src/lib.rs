@@ -39,7 +39,7 @@ pub use checksum::{checksum, expect_checksum, Checksum, CHECKSUMS_ENFORCED};
 pub use error::FormatError;
 pub use file_layout::{nonzero_padding, FileLayout, SectionInfo};
 pub use hash::{
-    fingerprint, home_slot, key_digest, key_hash, seed_for, HashParams, KeyHasher, DIGEST_KEY,
+    fingerprint, home_slot, key_digest, key_hash, HashParams, KeyHasher, SeedDeriver, DIGEST_KEY,
     HASH_FUNCTION_SIPHASH13, HASH_FUNCTION_XXH3_64, HASH_PARAMS_SIZE, KEY_HALF,
     MAX_LOAD_DENOMINATOR, MAX_LOAD_NUMERATOR, MAX_RECORDS_BYTES, SEED_ATTEMPTS, SEED_KEY,
 };

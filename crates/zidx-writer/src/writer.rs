@@ -7,8 +7,8 @@ use zidx_format::placement::{
     emit_slots, home_slots_for, max_displacement, sort_canonical, HashedRecord,
 };
 use zidx_format::{
-    checksum, key_digest, key_hash, seed_for, Checksum, HashParams, Header, KeyHasher,
-    RecordHeader, SectionDescriptor, SectionEntry, Slot, HASH_FUNCTION_SIPHASH13,
+    checksum, key_digest, key_hash, Checksum, HashParams, Header, KeyHasher, RecordHeader,
+    SectionDescriptor, SectionEntry, SeedDeriver, Slot, HASH_FUNCTION_SIPHASH13,
     HASH_FUNCTION_XXH3_64, HASH_PARAMS, HASH_PARAMS_SIZE, HASH_SLOTS, HEADER_SIZE,
     INCOMPAT_KEYED_HASH, MAX_DISPLACEMENT, MAX_KEY_LEN, MAX_RECORDS_BYTES, MAX_VALUE_LEN, RECORDS,
     RECORD_HEADER_SIZE, SECTION_ALIGN, SECTION_ENTRY_SIZE, SEED_ATTEMPTS, SLOT_SIZE, VERSION_MINOR,
@@ -70,7 +70,7 @@ impl TableHash {
         match self {
             TableHash::Format(h) => *h,
             TableHash::Override(_, seed, function) => {
-                KeyHasher::new(*function, *seed).unwrap_or(KeyHasher::Xxh3 { seed: *seed })
+                KeyHasher::new(*function, *seed).unwrap_or(KeyHasher::xxh3(*seed))
             }
         }
     }
@@ -291,11 +291,8 @@ impl<S: Sink> Writer<S> {
                     TableHash::Override(f, seed, HASH_FUNCTION_XXH3_64)
                 }
                 (Some(f), _) => TableHash::Override(f, seed, HASH_FUNCTION_SIPHASH13),
-                (None, FormatVersion::V1_0) => TableHash::Format(KeyHasher::Xxh3 { seed }),
-                (None, _) => TableHash::Format(
-                    KeyHasher::new(HASH_FUNCTION_SIPHASH13, seed)
-                        .unwrap_or(KeyHasher::Xxh3 { seed }),
-                ),
+                (None, FormatVersion::V1_0) => TableHash::Format(KeyHasher::xxh3(seed)),
+                (None, _) => TableHash::Format(KeyHasher::siphash13(seed)),
             }
         };
         let mut hasher = table_hash(0);
@@ -327,11 +324,16 @@ impl<S: Sink> Writer<S> {
                 }
             }
             if version != FormatVersion::V1_0 {
-                let (sum, count) = *digest.get_or_insert_with(|| {
-                    let sum = entries.iter().fold(0u64, |s, e| s.wrapping_add(e.hash));
-                    (sum, entries.len() as u64)
+                // The entries are sorted by digest here (attempt 0); later
+                // attempts reuse the derivation.
+                let seeds = *digest.get_or_insert_with(|| {
+                    let mut seeds = SeedDeriver::new();
+                    for e in &entries {
+                        seeds.add(e.hash);
+                    }
+                    seeds
                 });
-                hasher = table_hash(seed_for(sum, count, attempt));
+                hasher = table_hash(seeds.seed(attempt));
                 rehash(&mut out, &hasher, &mut entries, &dropped, records_len)?;
                 sort_canonical(&mut entries);
             }

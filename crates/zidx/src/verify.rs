@@ -2,7 +2,7 @@
 
 use zidx_format::placement::{emit_slots, max_displacement, sort_canonical, HashedRecord};
 use zidx_format::{
-    expect_checksum, key_digest, nonzero_padding, seed_for, Checksum, FormatError, SectionInfo,
+    expect_checksum, key_digest, nonzero_padding, Checksum, FormatError, SectionInfo, SeedDeriver,
     Slot, HASH_FUNCTION_SIPHASH13, SEED_ATTEMPTS, SLOT_SIZE,
 };
 use zidx_text::escape::ShowKey;
@@ -25,7 +25,7 @@ impl<S: Storage> Index<S> {
     ///
     /// Runs at memory speed: two sequential passes over the file, a sort of
     /// 16 bytes per record, and one sequential pass over the slots. Memory:
-    /// 16 bytes per record.
+    /// 16 bytes per record, and 8 more for format 1.1.
     pub fn verify(&self) -> Result<(), Error> {
         let layout = self.layout();
         let storage = self.storage();
@@ -60,14 +60,24 @@ impl<S: Storage> Index<S> {
             })?;
         let hasher = self.key_hasher();
         let keyed = hasher.function() == HASH_FUNCTION_SIPHASH13;
-        let mut digest = 0u64;
+        // 1.1: every key's digest, for the seed derivation (8 bytes per
+        // record, bounded as the pairs above are).
+        let mut digests: Vec<u64> = Vec::new();
+        if keyed {
+            digests
+                .try_reserve_exact(wanted)
+                .map_err(|_| Error::OutOfMemory {
+                    bytes: count.saturating_mul(8),
+                    purpose: "verify's key digests, 8 bytes per record",
+                })?;
+        }
         let mut records = self.iter();
         loop {
             let offset = records.position();
             let Some(record) = records.next() else { break };
             let (key, _) = record?;
             if keyed {
-                digest = digest.wrapping_add(key_digest(key.as_ref()));
+                digests.push(key_digest(key.as_ref()));
             }
             hashed.push(HashedRecord {
                 hash: hasher.hash(key.as_ref()),
@@ -88,17 +98,24 @@ impl<S: Storage> Index<S> {
         }
 
         // 1.1: the seed is the one the records give (SPEC.md §6.3).
-        if keyed && !(0..SEED_ATTEMPTS).any(|a| seed_for(digest, count, a) == layout.seed()) {
-            return Err(FormatError::InvalidField {
-                field: "hash_params.seed".into(),
-                offset: layout.hash_params_offset(),
-                found: layout.seed(),
-                expected: format!(
-                    "{:#x}, the seed derived from the records (SPEC.md §6.3)",
-                    seed_for(digest, count, 0)
-                ),
+        if keyed {
+            digests.sort_unstable();
+            let mut seeds = SeedDeriver::new();
+            for d in digests {
+                seeds.add(d);
             }
-            .into());
+            if !(0..SEED_ATTEMPTS).any(|a| seeds.seed(a) == layout.seed()) {
+                return Err(FormatError::InvalidField {
+                    field: "hash_params.seed".into(),
+                    offset: layout.hash_params_offset(),
+                    found: layout.seed(),
+                    expected: format!(
+                        "{:#x}, the seed derived from the records (SPEC.md §6.3)",
+                        seeds.seed(0)
+                    ),
+                }
+                .into());
+            }
         }
 
         // The canonical order (SPEC.md §6.3). Placing it first bounds every

@@ -70,7 +70,7 @@ fn hash_stats_of_a_huge_sparse_table_read_a_bounded_sample() {
     let slots_offset = records_offset + record.len() as u64;
     let slots_len = SLOTS * SLOT_SIZE as u64;
     let file_len = slots_offset + slots_len;
-    let params = HashParams::new(KeyHasher::Xxh3 { seed: 0 }, SLOTS, 0);
+    let params = HashParams::new(KeyHasher::xxh3(0), SLOTS, 0);
     let table = [
         SectionEntry::new(
             HASH_PARAMS,
