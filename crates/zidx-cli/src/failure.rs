@@ -60,14 +60,20 @@ pub type Outcome = Result<std::process::ExitCode, Failure>;
 /// Keys are already shown escaped ([`zidx_text::escape::ShowKey`]); this is
 /// the last line of defence for everything else, applied to every message
 /// `zidx` prints on stderr.
+///
+/// A line feed stays a line break, but the next line is indented, so that
+/// no text a message repeats (a file name with a newline in it) can start a
+/// line that looks like another `zidx:` message.
 pub fn printable(text: &str) -> Cow<'_, str> {
     let unsafe_char = |c: char| c.is_control() && c != '\n';
-    if !text.chars().any(unsafe_char) {
+    if !text.chars().any(|c| c == '\n' || unsafe_char(c)) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
-        if unsafe_char(c) {
+        if c == '\n' {
+            out.push_str("\n  ");
+        } else if unsafe_char(c) {
             let mut utf8 = [0u8; 4];
             for b in c.encode_utf8(&mut utf8).bytes() {
                 out.push_str(&format!("\\x{b:02x}"));
@@ -86,8 +92,13 @@ mod tests {
     #[test]
     fn printable_escapes_control_characters_only() {
         assert_eq!(
-            printable("plain: caf\u{e9} \u{1f600}\nline 2"),
-            "plain: caf\u{e9} \u{1f600}\nline 2"
+            printable("plain: caf\u{e9} \u{1f600}"),
+            "plain: caf\u{e9} \u{1f600}"
+        );
+        // A newline cannot start a line that looks like another message.
+        assert_eq!(
+            printable("x.tsv\nzidx: error: fake"),
+            "x.tsv\n  zidx: error: fake"
         );
         assert_eq!(printable("\u{1b}[31mred\u{7}"), "\\x1b[31mred\\x07");
         assert_eq!(printable("tab\there\r"), "tab\\x09here\\x0d");

@@ -13,11 +13,20 @@ use crate::slot::{Slot, MAX_DISPLACEMENT};
 
 /// A record to place: its key's hash and its offset in the records section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
 pub struct HashedRecord {
     /// The key's hash under the table's seed.
     pub hash: u64,
     /// The record's offset in the records section.
     pub offset: u64,
+}
+
+impl HashedRecord {
+    /// The record at `offset` whose key hashes to `hash`.
+    #[inline]
+    pub fn new(hash: u64, offset: u64) -> HashedRecord {
+        HashedRecord { hash, offset }
+    }
 }
 
 /// Sorts records by `(hash, offset)`, the table's canonical order.
@@ -42,6 +51,7 @@ pub fn home_slots_for(records: u64) -> u64 {
 
 /// Where one record goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Placed {
     /// The record.
     pub record: HashedRecord,
@@ -90,6 +100,7 @@ impl Iterator for Placement<'_> {
 
 /// A record placed farther from home than a slot can say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DisplacementOverflow {
     /// The slot it would take.
     pub slot: u64,

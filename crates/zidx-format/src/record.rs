@@ -60,6 +60,7 @@ impl RecordHeader {
 /// Where one record's key and value lie, as offsets within the records
 /// section, after [`RecordHeader::locate`] checked them against its length.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RecordExtent {
     /// The key's bytes.
     pub key: Range<u64>,

@@ -110,6 +110,7 @@ impl core::fmt::Display for SectionId {
 
 /// The size of a section's items, as recorded in `item_size`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ItemSize {
     /// Items vary in size; `item_size` is 0.
     Variable,
@@ -131,6 +132,7 @@ impl ItemSize {
 /// [`SECTIONS`] drives parsing (item sizes, required flags, presence),
 /// writing ([`SectionEntry::new`]) and `zidx inspect` (names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SectionDescriptor {
     /// The id stored on disk.
     pub id: SectionId,

@@ -21,6 +21,7 @@
 
 /// Why an escaped string could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EscapeError {
     /// Byte position of the backslash that starts the bad escape.
     pub position: usize,

@@ -262,9 +262,10 @@ fn check_target(target: &Path, replace: Replace) -> Result<Option<std::fs::Metad
                 "exists and is not a zidx index (use --force to replace it)".into(),
             ));
         }
-        if meta.permissions().readonly() {
+        if meta.permissions().readonly() || !may_write(target) {
             return Err(refuse(
-                "is read-only (use --force to replace it anyway)".into(),
+                "is read-only, or not this user's to write (use --force to replace it anyway)"
+                    .into(),
             ));
         }
     }
@@ -305,6 +306,19 @@ fn remove_stale_temps(dir: &Path, stem: &str) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
+}
+
+/// Whether this process may write `path` (access(2), W_OK): an index owned
+/// by someone else is not this user's to replace, even in a directory this
+/// user may write.
+#[cfg(unix)]
+fn may_write(path: &Path) -> bool {
+    rustix::fs::access(path, rustix::fs::Access::WRITE_OK).is_ok()
+}
+
+#[cfg(not(unix))]
+fn may_write(_path: &Path) -> bool {
+    true
 }
 
 #[cfg(target_os = "linux")]

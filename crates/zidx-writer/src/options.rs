@@ -1,5 +1,6 @@
 /// What to do when the same key is inserted more than once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum OnDuplicate {
     /// Fail the build, naming both records (the default).
     #[default]

@@ -20,21 +20,23 @@ use crate::buffered::{Buffered, BUFFER};
 use crate::error::WriteError;
 use crate::options::{FormatVersion, OnDuplicate, Options};
 use crate::sink::Sink;
+use zidx_format::SectionId;
 
 /// The sections this writer writes, in section-table order (SPEC.md §2.2).
 /// The header, this table and the hash parameters come first, so that a
 /// reader's first page holds them; the records follow, then the slots.
-const SECTIONS_WRITTEN: [&SectionDescriptor; 3] = [HASH_PARAMS, RECORDS, HASH_SLOTS];
+/// A new section is added here, with its bytes in `finish_into`'s table.
+const SECTIONS_WRITTEN: &[&SectionDescriptor] = &[HASH_PARAMS, RECORDS, HASH_SLOTS];
+/// Bytes before the records: header, section table, hash parameters.
+const HEAD_LEN: usize =
+    HEADER_SIZE + SECTIONS_WRITTEN.len() * SECTION_ENTRY_SIZE + HASH_PARAMS_SIZE;
 const TABLE_OFFSET: u64 = HEADER_SIZE as u64;
 const PARAMS_OFFSET: u64 = TABLE_OFFSET + (SECTIONS_WRITTEN.len() * SECTION_ENTRY_SIZE) as u64;
-const RECORDS_OFFSET: u64 = PARAMS_OFFSET + HASH_PARAMS_SIZE as u64;
-const _: () = assert!(RECORDS_OFFSET.is_multiple_of(SECTION_ALIGN) && RECORDS_OFFSET == 352);
-/// Bytes before the records: header, section table, hash parameters.
-const HEAD_LEN: usize = 352;
-const _: () = assert!(HEAD_LEN as u64 == RECORDS_OFFSET);
-/// Entries in the section table.
-const SECTION_COUNT: u32 = 3;
-const _: () = assert!(SECTION_COUNT as usize == SECTIONS_WRITTEN.len());
+const RECORDS_OFFSET: u64 = HEAD_LEN as u64;
+const _: () = assert!(RECORDS_OFFSET.is_multiple_of(SECTION_ALIGN));
+/// Entries in the section table (at most 256, so the cast is exact).
+#[allow(clippy::cast_possible_truncation)]
+const SECTION_COUNT: u32 = SECTIONS_WRITTEN.len() as u32;
 
 /// `remaining` bytes, but at most `cap`: the size of the next chunk.
 fn chunk_len(remaining: u64, cap: usize) -> usize {
@@ -246,10 +248,8 @@ impl<S: Sink> Writer<S> {
             return Err(WriteError::TooLarge { record });
         }
         self.out.append(&[head.as_bytes(), key, value])?;
-        self.hashed.push(HashedRecord {
-            hash: self.first_hash(key),
-            offset: self.records_len,
-        });
+        self.hashed
+            .push(HashedRecord::new(self.first_hash(key), self.records_len));
         self.records_len += len;
         Ok(())
     }
@@ -382,33 +382,28 @@ impl<S: Sink> Writer<S> {
         let file_len = slots_offset + slots_len;
 
         let params = HashParams::new(hasher.stored(), slot_count, max_disp);
-        let table = [
-            SectionEntry::new(
-                HASH_PARAMS,
-                PARAMS_OFFSET,
-                HASH_PARAMS_SIZE as u64,
-                1,
-                checksum(params.as_bytes()),
-            ),
-            SectionEntry::new(
-                RECORDS,
-                RECORDS_OFFSET,
-                records_len,
-                entries.len() as u64,
-                records_checksum,
-            ),
-            SectionEntry::new(
-                HASH_SLOTS,
-                slots_offset,
-                slots_len,
-                slot_total,
-                slots_checksum,
-            ),
-        ];
-        debug_assert!(table
+        // One entry per written section, in SECTIONS_WRITTEN's order.
+        let table: Vec<SectionEntry> = SECTIONS_WRITTEN
             .iter()
-            .zip(SECTIONS_WRITTEN)
-            .all(|(e, d)| e.id.get() == d.id.0));
+            .map(|&section| {
+                let (offset, length, items, sum) = match section.id {
+                    SectionId::HASH_PARAMS => (
+                        PARAMS_OFFSET,
+                        HASH_PARAMS_SIZE as u64,
+                        1,
+                        checksum(params.as_bytes()),
+                    ),
+                    SectionId::RECORDS => (
+                        RECORDS_OFFSET,
+                        records_len,
+                        entries.len() as u64,
+                        records_checksum,
+                    ),
+                    _ => (slots_offset, slots_len, slot_total, slots_checksum),
+                };
+                SectionEntry::new(section, offset, length, items, sum)
+            })
+            .collect();
         let (minor, incompat) = match version {
             FormatVersion::V1_0 => (VERSION_MINOR_1_0, 0),
             _ => (VERSION_MINOR, INCOMPAT_KEYED_HASH),
@@ -419,11 +414,11 @@ impl<S: Sink> Writer<S> {
             file_len,
             TABLE_OFFSET,
             SECTION_COUNT,
-            checksum(table.as_bytes()),
+            checksum(table.as_slice().as_bytes()),
         );
         let mut head = Vec::with_capacity(HEAD_LEN);
         head.extend_from_slice(header.as_bytes());
-        head.extend_from_slice(table.as_bytes());
+        head.extend_from_slice(table.as_slice().as_bytes());
         head.extend_from_slice(params.as_bytes());
         out.write_at(0, &head)?;
         let published = out.into_sink()?.publish()?;
@@ -533,10 +528,7 @@ fn rehash<S: Sink>(
         if dropped.next_if_eq(&offset).is_some() {
             continue;
         }
-        entries.push(HashedRecord {
-            hash: hasher.hash(key),
-            offset,
-        });
+        entries.push(HashedRecord::new(hasher.hash(key), offset));
     }
     Ok(())
 }

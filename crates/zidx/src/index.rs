@@ -420,7 +420,9 @@ impl<S: Storage> Index<S> {
         &self.storage
     }
 
-    /// Load factor and probe lengths of the hash table (reads every slot).
+    /// Load factor and probe lengths of the hash table. Reads every slot of
+    /// a table up to 8 MiB, and an evenly spaced 8 MiB sample of a larger
+    /// one ([`HashStats::slots_read`] says which).
     pub fn hash_stats(&self) -> Result<HashStats, Error> {
         HashStats::compute(&self.storage, &self.layout)
     }

@@ -32,7 +32,19 @@ pub(crate) fn bytes<'s, S: Storage + ?Sized>(
     section: &SectionInfo,
     range: std::ops::Range<u64>,
 ) -> Result<S::Bytes<'s>, Error> {
-    storage.read_at(section.offset + range.start, range.end - range.start)
+    let len = range.end - range.start;
+    let offset = section.offset + range.start;
+    let bytes = storage.read_at(offset, len)?;
+    // A backend that returns fewer bytes must not shorten a value silently.
+    let found = bytes.as_ref().len() as u64;
+    if found != len {
+        return Err(Error::ShortRead {
+            offset,
+            expected: len,
+            found,
+        });
+    }
+    Ok(bytes)
 }
 
 /// The key and value of the record at `at`, and the offset of the next one.

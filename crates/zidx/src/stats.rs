@@ -5,7 +5,7 @@ use crate::storage::Storage;
 
 /// Slots read per request while walking the table: 1 MiB.
 const CHUNK_SLOTS: u64 = 1 << 17;
-/// Tables up to this many slots (64 MiB) are read whole; larger ones are
+/// Tables up to this many slots (8 MiB) are read whole; larger ones are
 /// sampled, so that the statistics of a crafted file with a huge sparse
 /// slot table cost bounded time and memory.
 const EXACT_LIMIT_SLOTS: u64 = 8 * CHUNK_SLOTS;

@@ -79,10 +79,7 @@ impl<S: Storage> Index<S> {
             if keyed {
                 digests.push(key_digest(key.as_ref()));
             }
-            hashed.push(HashedRecord {
-                hash: hasher.hash(key.as_ref()),
-                offset,
-            });
+            hashed.push(HashedRecord::new(hasher.hash(key.as_ref()), offset));
         }
         let end = records.position();
         if end != section.length {

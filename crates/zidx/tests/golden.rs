@@ -41,6 +41,24 @@ fn golden_files_open_and_verify_in_every_mode() {
     }
 }
 
+/// Hot mode answers as the mapping does, and reports its huge pages
+/// (Linux: from /proc/self/smaps).
+#[test]
+fn load_answers_like_open() {
+    for name in versions("unicode-data.zidx") {
+        let loaded = Index::load(testdata(&name)).unwrap();
+        let mapped = Index::open(testdata(&name)).unwrap();
+        for record in mapped.iter() {
+            let (k, v) = record.unwrap();
+            assert_eq!(loaded.get(k).unwrap(), Some(v));
+        }
+        if cfg!(target_os = "linux") {
+            let huge = loaded.storage().huge_page_bytes();
+            assert!(huge.is_some_and(|b| b <= 4 << 20), "{huge:?}");
+        }
+    }
+}
+
 #[test]
 fn spec_example_answers() {
     for name in versions("spec-example.zidx") {
