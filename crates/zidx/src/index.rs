@@ -28,8 +28,15 @@ pub struct Index<S = FileBytes> {
     hasher: KeyHasher,
 }
 
-/// The result of one key of [`Index::get_many`].
-pub type Lookup<'a, S> = Result<Option<<S as Storage>::Bytes<'a>>, Error>;
+/// Slots and records up to this size are looked up one key at a time by
+/// [`Index::get_many`]: they sit in the cache, where overlapping memory
+/// accesses gains nothing.
+const CACHE_RESIDENT_BYTES: u64 = 64 << 20;
+
+/// The result of one key of [`Index::get_many`]: what [`Index::get`] gives,
+/// with the (rare) error boxed, so that a batch's results stay small (24
+/// bytes each for in-memory storage) and cheap to write and read.
+pub type Lookup<'a, S> = Result<Option<<S as Storage>::Bytes<'a>>, Box<Error>>;
 
 impl Index<FileBytes> {
     /// Opens the index at `path` by memory-mapping it.
@@ -273,12 +280,13 @@ impl<S: Storage> Index<S> {
     /// group of keys are requested before any is inspected, then their
     /// records, so cache and TLB misses (or, for remote storage, requests)
     /// are served together instead of one after another. Each key is probed
-    /// once.
+    /// once. An index small enough to stay in the cache (slots and records
+    /// up to 64 MiB) is looked up key by key, which is as fast there.
     ///
     /// `out` is cleared, then gets one result per key, in the order of
-    /// `keys`: the same result [`get`](Index::get) gives for that key. A
-    /// corrupt record makes its key's result an `Err` and leaves every other
-    /// key's result as it would be.
+    /// `keys`: the same result [`get`](Index::get) gives for that key (its
+    /// error boxed: see [`Lookup`]). A corrupt record makes its key's result
+    /// an `Err` and leaves every other key's result as it would be.
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -306,11 +314,23 @@ impl<S: Storage> Index<S> {
             out.extend(keys.iter().map(|_| Ok(None)));
             return;
         }
+        // An index whose slots and records fit in the last-level cache
+        // gains nothing from overlapping misses it does not have, and the
+        // stages cost a little: measured on 35k- and 300k-record indexes,
+        // the staged loop was 0.85-0.99x of one `get` per key, and 1.15x
+        // and more from 1M records (136 MB) up (crates/zidx-bench report).
+        let hot_bytes = self.layout.hash_slots().length + self.layout.records().length;
+        if hot_bytes <= CACHE_RESIDENT_BYTES {
+            out.extend(keys.iter().map(|k| self.get(k.as_ref()).map_err(Box::new)));
+            return;
+        }
         let records_base = self.layout.records().offset;
         let mut hashes = [0u64; GROUP];
         let mut ranges: Vec<Range<u64>> = Vec::with_capacity(GROUP);
-        // Each key's probe, with its first candidate already taken.
-        type Started<'a, S> = Result<(Probe<<S as Storage>::Bytes<'a>>, Option<u64>), Error>;
+        // Each key's probe, with its first candidate already taken; `None`
+        // when its slots could not be read (stage 3 reads them again for
+        // the error, which is rare, so the common case stays small).
+        type Started<'a, S> = Option<(Probe<<S as Storage>::Bytes<'a>>, Option<u64>)>;
         let mut probes: Vec<Started<'a, S>> = Vec::with_capacity(GROUP);
         for group in keys.chunks(GROUP) {
             // Stage 1: hash every key, and ask for its home slot.
@@ -326,11 +346,11 @@ impl<S: Storage> Index<S> {
             probes.clear();
             ranges.clear();
             for &h in &hashes[..group.len()] {
-                let probe = self.probe(h).map(|mut p| {
+                let probe = self.probe(h).ok().map(|mut p| {
                     let first = p.next();
                     (p, first)
                 });
-                if let Ok((_, Some(at))) = &probe {
+                if let Some((_, Some(at))) = &probe {
                     ranges.push(records_base + at..records_base + at + 1);
                 }
                 probes.push(probe);
@@ -338,10 +358,14 @@ impl<S: Storage> Index<S> {
             self.storage.prefetch(&ranges);
             // Stage 3: compare the candidates, going on down a probe only
             // when a fingerprint matched another key.
-            for (probe, key) in probes.drain(..).zip(group) {
-                out.push(
-                    probe.and_then(|(mut p, first)| self.resolve(key.as_ref(), &mut p, first)),
-                );
+            for ((probe, key), &h) in probes.drain(..).zip(group).zip(&hashes) {
+                let result = match probe {
+                    Some((mut p, first)) => self.resolve(key.as_ref(), &mut p, first),
+                    None => self
+                        .probe(h)
+                        .and_then(|mut p| self.resolve(key.as_ref(), &mut p, None)),
+                };
+                out.push(result.map_err(Box::new));
             }
         }
     }
