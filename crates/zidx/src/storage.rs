@@ -30,6 +30,13 @@ pub trait Storage {
     /// Bytes `offset..offset + len` of the file.
     fn read_at(&self, offset: u64, len: u64) -> Result<Self::Bytes<'_>, Error>;
 
+    /// The whole file, when the backend holds it in memory: lets bulk work
+    /// (`verify`) walk it directly. `None` (the default) for backends that
+    /// read on demand.
+    fn resident(&self) -> Option<&[u8]> {
+        None
+    }
+
     /// Tells the backend that these ranges will be read soon, so that it can
     /// start fetching them together (memory loads for resident storage,
     /// coalesced requests for remote storage). The default does nothing.
@@ -68,6 +75,11 @@ impl<T: AsRef<[u8]> + ?Sized> Storage for T {
                 }
                 .into()
             })
+    }
+
+    #[inline]
+    fn resident(&self) -> Option<&[u8]> {
+        Some(self.as_ref())
     }
 
     /// Loads one byte of each range, so that the cache and TLB misses of a

@@ -2,8 +2,8 @@
 
 use zidx_format::placement::{emit_slots, max_displacement, sort_canonical, HashedRecord};
 use zidx_format::{
-    expect_checksum, key_digest, nonzero_padding, Checksum, FormatError, SectionInfo, SeedDeriver,
-    Slot, HASH_FUNCTION_SIPHASH13, SEED_ATTEMPTS, SLOT_SIZE,
+    expect_checksum, key_digest, nonzero_padding, read_record, Checksum, FormatError, SectionInfo,
+    SeedDeriver, Slot, HASH_FUNCTION_SIPHASH13, SEED_ATTEMPTS, SLOT_SIZE,
 };
 use zidx_text::escape::ShowKey;
 
@@ -71,17 +71,40 @@ impl<S: Storage> Index<S> {
                     purpose: "verify's key digests, 8 bytes per record",
                 })?;
         }
-        let mut records = self.iter();
-        loop {
-            let offset = records.position();
-            let Some(record) = records.next() else { break };
-            let (key, _) = record?;
+        let mut digest_of = |key: &[u8]| {
             if keyed {
-                digests.push(key_digest(key.as_ref()));
+                digests.push(key_digest(key));
             }
-            hashed.push(HashedRecord::new(hasher.hash(key.as_ref()), offset));
-        }
-        let end = records.position();
+            hasher.hash(key)
+        };
+        let end = match storage.resident() {
+            // In memory: walk the section's bytes directly, as fast as the
+            // memory allows.
+            Some(file) => {
+                let bytes = usize::try_from(section.offset)
+                    .ok()
+                    .zip(usize::try_from(section.offset + section.length).ok())
+                    .and_then(|(a, b)| file.get(a..b))
+                    .unwrap_or_default();
+                let mut pos = 0u64;
+                for _ in 0..count {
+                    let (key, _, next) = read_record(bytes, section.offset, pos)?;
+                    hashed.push(HashedRecord::new(digest_of(key), pos));
+                    pos = next;
+                }
+                pos
+            }
+            None => {
+                let mut records = self.iter();
+                loop {
+                    let offset = records.position();
+                    let Some(record) = records.next() else { break };
+                    let (key, _) = record?;
+                    hashed.push(HashedRecord::new(digest_of(key.as_ref()), offset));
+                }
+                records.position()
+            }
+        };
         if end != section.length {
             return Err(FormatError::Record {
                 offset: section.offset + end,
@@ -128,6 +151,37 @@ impl<S: Storage> Index<S> {
 
         // The stored table must be the canonical one, slot for slot.
         let table = layout.hash_slots();
+        let mismatch = |here: u64, found: Option<Slot>, expected: Slot| -> Error {
+            FormatError::Slot {
+                slot: here,
+                offset: table.offset + here * SLOT_SIZE as u64,
+                problem: format!(
+                    "found {}, expected {expected}",
+                    found.map_or_else(|| "end of table".to_string(), |s| s.to_string()),
+                ),
+            }
+            .into()
+        };
+        if let Some(file) = storage.resident() {
+            // In memory: one pass over the table's bytes.
+            let bytes = usize::try_from(table.offset)
+                .ok()
+                .zip(usize::try_from(table.offset + table.length).ok())
+                .and_then(|(a, b)| file.get(a..b))
+                .unwrap_or_default();
+            let mut stored = Slot::all(bytes);
+            let mut index = 0u64;
+            let compare = |expected: Slot| -> Result<(), Error> {
+                let here = index;
+                index += 1;
+                match stored.next() {
+                    Some(found) if found == expected => Ok(()),
+                    found => Err(mismatch(here, found, expected)),
+                }
+            };
+            emit_slots(&hashed, layout.slot_count(), max_disp, compare)?;
+            return Ok(());
+        }
         let mut index = 0u64;
         let mut chunk: Option<(u64, S::Bytes<'_>)> = None;
         let compare = |expected: Slot| -> Result<(), Error> {
@@ -151,15 +205,7 @@ impl<S: Storage> Index<S> {
                 .and_then(|(start, bytes)| Slot::read(bytes.as_ref(), here - start));
             match found {
                 Some(found) if found == expected => Ok(()),
-                found => Err(FormatError::Slot {
-                    slot: here,
-                    offset: table.offset + here * SLOT_SIZE as u64,
-                    problem: format!(
-                        "found {}, expected {expected}",
-                        found.map_or_else(|| "end of table".to_string(), |s| s.to_string()),
-                    ),
-                }
-                .into()),
+                found => Err(mismatch(here, found, expected)),
             }
         };
         emit_slots(&hashed, layout.slot_count(), max_disp, compare)?;
