@@ -523,8 +523,7 @@ impl<'n> Parser<'n> {
 mod tests {
     use super::*;
 
-    /// (key, value, line) of each record, as text.
-    type Records = Vec<(String, String, u64)>;
+    use crate::test_support::Records;
     use proptest::prelude::*;
 
     fn parse_with(
@@ -534,11 +533,7 @@ mod tests {
     ) -> Result<(Records, Summary), TextError> {
         let mut out = Vec::new();
         let summary = read_csv(input, "t.csv", options, max_line, |k, v, l| {
-            out.push((
-                String::from_utf8(k.to_vec()).unwrap(),
-                String::from_utf8(v.to_vec()).unwrap(),
-                l,
-            ));
+            out.push(crate::test_support::as_text(k, v, l));
             Ok::<(), TextError>(())
         })?;
         Ok((out, summary))

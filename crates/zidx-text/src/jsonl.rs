@@ -249,17 +249,12 @@ fn json_problem(e: &serde_json::Error) -> String {
 mod tests {
     use super::*;
 
-    /// (key, value, line) of each record, as text.
-    type Records = Vec<(String, String, u64)>;
+    use crate::test_support::Records;
 
     fn parse_with(input: &str, options: &JsonlOptions) -> Result<(Records, Summary), TextError> {
         let mut out = Vec::new();
         let summary = read_jsonl(input.as_bytes(), "t.jsonl", options, 1000, |k, v, l| {
-            out.push((
-                String::from_utf8(k.to_vec()).unwrap(),
-                String::from_utf8(v.to_vec()).unwrap(),
-                l,
-            ));
+            out.push(crate::test_support::as_text(k, v, l));
             Ok::<(), TextError>(())
         })?;
         Ok((out, summary))

@@ -388,3 +388,19 @@ mod tests {
         assert_eq!(e.to_string(), "t:2: line longer than 4 bytes");
     }
 }
+
+/// What the CSV and JSONL parsers' unit tests share.
+#[cfg(all(test, any(feature = "csv", feature = "jsonl")))]
+mod test_support {
+    /// (key, value, line) of each record, as text.
+    pub(crate) type Records = Vec<(String, String, u64)>;
+
+    /// One parsed record as text, for readable assertions.
+    pub(crate) fn as_text(key: &[u8], value: &[u8], line: u64) -> (String, String, u64) {
+        (
+            String::from_utf8(key.to_vec()).unwrap(),
+            String::from_utf8(value.to_vec()).unwrap(),
+            line,
+        )
+    }
+}

@@ -162,38 +162,24 @@ impl<S: Storage> Index<S> {
             }
             .into()
         };
-        if let Some(file) = storage.resident() {
-            // In memory: one pass over the table's bytes.
-            let bytes = usize::try_from(table.offset)
-                .ok()
-                .zip(usize::try_from(table.offset + table.length).ok())
-                .and_then(|(a, b)| file.get(a..b))
-                .unwrap_or_default();
-            let mut stored = Slot::all(bytes);
-            let mut index = 0u64;
-            let compare = |expected: Slot| -> Result<(), Error> {
-                let here = index;
-                index += 1;
-                match stored.next() {
-                    Some(found) if found == expected => Ok(()),
-                    found => Err(mismatch(here, found, expected)),
-                }
-            };
-            emit_slots(&hashed, layout.slot_count(), max_disp, compare)?;
-            return Ok(());
-        }
+        // In memory, the whole table is one zero-copy read; otherwise it is
+        // read in chunks.
+        let chunk_slots = if storage.resident().is_some() {
+            table.item_count.max(1)
+        } else {
+            CHUNK / SLOT_SIZE as u64
+        };
         let mut index = 0u64;
         let mut chunk: Option<(u64, S::Bytes<'_>)> = None;
         let compare = |expected: Slot| -> Result<(), Error> {
             let here = index;
             index += 1;
-            let first_in_chunk = here - here % (CHUNK / SLOT_SIZE as u64);
+            let first_in_chunk = here - here % chunk_slots;
             if chunk
                 .as_ref()
                 .is_none_or(|(start, _)| *start != first_in_chunk)
             {
-                let n =
-                    (table.item_count.saturating_sub(first_in_chunk)).min(CHUNK / SLOT_SIZE as u64);
+                let n = (table.item_count.saturating_sub(first_in_chunk)).min(chunk_slots);
                 let bytes = storage.read_at(
                     table.offset + first_in_chunk * SLOT_SIZE as u64,
                     n * SLOT_SIZE as u64,
