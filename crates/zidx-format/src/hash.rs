@@ -3,6 +3,8 @@
 use zerocopy::little_endian::{U32, U64};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
+use crate::siphash::{siphash13, SipHash24Words};
+
 /// Size of [`HashParams`] in bytes.
 pub const HASH_PARAMS_SIZE: usize = 32;
 /// [`HashParams::hash_function`] value for XXH3-64 with the seed (format
@@ -88,13 +90,8 @@ pub struct KeyHasher(Function);
 
 #[derive(Clone, Copy)]
 enum Function {
-    Xxh3 {
-        seed: u64,
-    },
-    SipHash13 {
-        seed: u64,
-        hasher: siphasher::sip::SipHasher13,
-    },
+    Xxh3 { seed: u64 },
+    SipHash13 { seed: u64 },
 }
 
 impl KeyHasher {
@@ -116,10 +113,7 @@ impl KeyHasher {
     /// Function 2 (format 1.1): SipHash-1-3 with the key
     /// `(seed, seed ^ KEY_HALF)`.
     pub fn siphash13(seed: u64) -> KeyHasher {
-        KeyHasher(Function::SipHash13 {
-            seed,
-            hasher: siphasher::sip::SipHasher13::new_with_keys(seed, seed ^ KEY_HALF),
-        })
+        KeyHasher(Function::SipHash13 { seed })
     }
 
     /// The stored `hash_function` value.
@@ -133,7 +127,7 @@ impl KeyHasher {
     /// The stored seed.
     pub fn seed(&self) -> u64 {
         match self.0 {
-            Function::Xxh3 { seed } | Function::SipHash13 { seed, .. } => seed,
+            Function::Xxh3 { seed } | Function::SipHash13 { seed } => seed,
         }
     }
 
@@ -142,7 +136,7 @@ impl KeyHasher {
     pub fn hash(&self, key: &[u8]) -> u64 {
         match &self.0 {
             Function::Xxh3 { seed } => key_hash(key, *seed),
-            Function::SipHash13 { hasher, .. } => hasher.hash(key),
+            Function::SipHash13 { seed } => siphash13(*seed, *seed ^ KEY_HALF, key),
         }
     }
 }
@@ -161,7 +155,7 @@ impl core::fmt::Debug for KeyHasher {
 /// writer also finds duplicate keys with it.
 #[inline]
 pub fn key_digest(key: &[u8]) -> u64 {
-    siphasher::sip::SipHasher13::new_with_keys(DIGEST_KEY.0, DIGEST_KEY.1).hash(key)
+    siphash13(DIGEST_KEY.0, DIGEST_KEY.1, key)
 }
 
 /// The seed of a format 1.1 index (SPEC.md §6.3), computed over the
@@ -187,7 +181,7 @@ pub fn key_digest(key: &[u8]) -> u64 {
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct SeedDeriver {
-    state: siphasher::sip::SipHasher24,
+    state: SipHash24Words,
     records: u64,
 }
 
@@ -195,7 +189,7 @@ impl SeedDeriver {
     /// A derivation over no records yet.
     pub fn new() -> SeedDeriver {
         SeedDeriver {
-            state: siphasher::sip::SipHasher24::new_with_keys(SEED_KEY.0, SEED_KEY.1),
+            state: SipHash24Words::new(SEED_KEY.0, SEED_KEY.1),
             records: 0,
         }
     }
@@ -204,17 +198,15 @@ impl SeedDeriver {
     /// order (equal ones in any order).
     #[inline]
     pub fn add(&mut self, digest: u64) {
-        use core::hash::Hasher;
-        self.state.write(&digest.to_le_bytes());
+        self.state.write_u64(digest);
         self.records += 1;
     }
 
     /// The seed of attempt `attempt`.
     pub fn seed(&self, attempt: u64) -> u64 {
-        use core::hash::Hasher;
         let mut state = self.state;
-        state.write(&self.records.to_le_bytes());
-        state.write(&attempt.to_le_bytes());
+        state.write_u64(self.records);
+        state.write_u64(attempt);
         state.finish()
     }
 }

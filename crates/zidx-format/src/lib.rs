@@ -33,6 +33,7 @@ mod header;
 pub mod placement;
 mod record;
 mod section;
+mod siphash;
 mod slot;
 
 pub use checksum::{checksum, expect_checksum, Checksum, CHECKSUMS_ENFORCED};
