@@ -11,6 +11,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod chart;
+mod costs;
+mod count_lookups;
+mod scale;
 mod datagen;
 mod machine;
 mod measure;
@@ -58,6 +61,46 @@ enum Command {
         /// repository's testdata/unicode-data.tsv.
         #[arg(long)]
         tsv: Option<PathBuf>,
+    },
+    /// What a warm lookup's time is made of: hashing, the slot load and the
+    /// probe's work, measured apart from any index (see src/costs.rs).
+    Costs {
+        /// Size the table for this many records.
+        #[arg(long, default_value_t = 10_000_000)]
+        records: u64,
+        /// Random keys looked up per pass.
+        #[arg(long, default_value_t = 2_000_000)]
+        lookups: usize,
+    },
+    /// Build a zidx file of N random records (keys 8-40 bytes, values 8-64
+    /// bytes) streamed into the writer, and report the build's time, peak
+    /// memory and file size (the scale figures; see scripts/scale.sh).
+    GenBuild {
+        /// Records to write.
+        #[arg(long)]
+        records: u64,
+        /// The index file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Write format 1.0 (XXH3 hash) instead of the default.
+        #[arg(long)]
+        v1_0: bool,
+    },
+    /// Look up keys of INDEX one at a time, for a profiler: only
+    /// `count_lookups::run_lookups` does the lookups, so that valgrind's
+    /// `--toggle-collect` can count them alone (see scripts/counters.sh).
+    CountLookups {
+        /// The index.
+        index: PathBuf,
+        /// `hit` (keys sampled from the index) or `miss` (random keys).
+        #[arg(long)]
+        kind: String,
+        /// Lookups to make.
+        #[arg(long, default_value_t = 100_000)]
+        count: usize,
+        /// Read the file into memory (`Index::load`) instead of mapping it.
+        #[arg(long)]
+        load: bool,
     },
     /// Internal: build one system in this (child) process.
     #[command(hide = true)]
@@ -115,6 +158,18 @@ fn main() -> ExitCode {
             })
             .map(|report| println!("{}", report.display()))
         }
+        Command::Costs { records, lookups } => {
+            costs::costs(records, lookups, &command_line())
+                .map(|report| print!("{report}"))
+                .map_err(Into::into)
+        }
+        Command::CountLookups {
+            index,
+            kind,
+            count,
+            load,
+        } => count_lookups::count_lookups(&index, &kind, count, load),
+        Command::GenBuild { records, out, v1_0 } => scale::gen_build(records, &out, v1_0),
         Command::BuildOne { system, data, dir } => measure::child_main(&system, &data, &dir),
     };
     match result {

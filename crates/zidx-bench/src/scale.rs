@@ -1,0 +1,77 @@
+//! `zidx-bench gen-build`: one large zidx file from random records streamed
+//! into the writer (nothing else held in memory), with the build's time,
+//! peak resident memory and file size. scripts/scale.sh runs it and then
+//! `zidx bench` on the file for the lookup figures.
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::systems::Result;
+
+/// The process's peak resident memory (VmHWM), in bytes.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Writes `records` random records (keys 8-40 bytes, values 8-64 bytes,
+/// from a fixed-seed generator) to `out`, in format 1.0 if `v1_0`, and
+/// prints the figures.
+pub fn gen_build(records: u64, out: &Path, v1_0: bool) -> Result<()> {
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut fill = |buf: &mut Vec<u8>, len: usize| {
+        buf.clear();
+        while buf.len() < len {
+            buf.extend_from_slice(&next().to_le_bytes());
+        }
+        buf.truncate(len);
+    };
+    let before = peak_rss();
+    let start = Instant::now();
+    let options = if v1_0 {
+        zidx_writer::Options::default().with_format_version(zidx_writer::FormatVersion::V1_0)
+    } else {
+        zidx_writer::Options::default()
+    };
+    let mut writer = zidx_writer::Writer::create(out, options)?;
+    let (mut key, mut value) = (Vec::with_capacity(40), Vec::with_capacity(64));
+    for i in 0..records {
+        // Lengths from the record number, so that they cost no generator
+        // output and the keys stay the generator's alone.
+        fill(&mut key, 8 + (i.wrapping_mul(0x9E37_79B9) % 33) as usize);
+        fill(&mut value, 8 + (i.wrapping_mul(0x85EB_CA6B) % 57) as usize);
+        writer.insert(&key, &value)?;
+    }
+    let inserted = start.elapsed();
+    writer.finish()?;
+    let total = start.elapsed();
+    let size = std::fs::metadata(out)?.len();
+    println!("records        {records}");
+    println!("insert         {:.1} s", inserted.as_secs_f64());
+    println!(
+        "build total    {:.1} s (insert, seed, sort, slots, fsync, rename)",
+        total.as_secs_f64()
+    );
+    match (peak_rss(), before) {
+        (Some(peak), Some(before)) => println!(
+            "peak RSS       {:.0} MiB ({:.1} B per record beyond the {:.0} MiB before the build)",
+            peak as f64 / (1 << 20) as f64,
+            peak.saturating_sub(before) as f64 / records.max(1) as f64,
+            before as f64 / (1 << 20) as f64
+        ),
+        _ => println!("peak RSS       n/a (no /proc/self/status)"),
+    }
+    println!(
+        "file           {size} bytes ({:.1} B per record)",
+        size as f64 / records.max(1) as f64
+    );
+    Ok(())
+}
