@@ -49,6 +49,7 @@ fn time(keys: &[Box<[u8]>], work: &dyn Fn(&[u8]) -> u64) -> f64 {
 pub fn costs(records: u64, lookups: usize, command: &str) -> Result<String, String> {
     let slots = zidx_format::placement::home_slots_for(records);
     let len = usize::try_from(slots * 8).map_err(|e| e.to_string())?;
+    let slot_total = len / 8;
     let mut table = memmap2::MmapMut::map_anon(len).map_err(|e| e.to_string())?;
     // Every slot gets a displacement of 1-3 (so a probe walks a few slots)
     // and the bytes are written, so that the pages exist before timing.
@@ -61,7 +62,9 @@ pub fn costs(records: u64, lookups: usize, command: &str) -> Result<String, Stri
     let keys: Vec<Box<[u8]>> = (0..lookups)
         .map(|_| {
             let n = 8 + (xorshift(&mut state) % 33) as usize;
-            (0..n).map(|_| xorshift(&mut state).to_le_bytes()[0]).collect()
+            (0..n)
+                .map(|_| xorshift(&mut state).to_le_bytes()[0])
+                .collect()
         })
         .collect();
     let sip = KeyHasher::siphash13(0x1234_5678);
@@ -79,12 +82,11 @@ pub fn costs(records: u64, lookups: usize, command: &str) -> Result<String, Stri
             .map_or(0, u64::from_le_bytes)
     };
     let mut work: Vec<Work<'_>> = Vec::new();
-    for (name, hasher) in [("SipHash-1-3 (format 1.1)", sip), ("XXH3 (format 1.0)", xxh)] {
-        work.push((
-            name,
-            "hash only",
-            Box::new(move |k: &[u8]| hasher.hash(k)),
-        ));
+    for (name, hasher) in [
+        ("SipHash-1-3 (format 1.1)", sip),
+        ("XXH3 (format 1.0)", xxh),
+    ] {
+        work.push((name, "hash only", Box::new(move |k: &[u8]| hasher.hash(k))));
         work.push((
             name,
             "hash, then load the home slot (the floor of a miss)",
@@ -96,15 +98,15 @@ pub fn costs(records: u64, lookups: usize, command: &str) -> Result<String, Stri
              whose exit branch depends on the loaded slots)",
             Box::new(move |k: &[u8]| {
                 let h = home(hasher.hash(k));
-                let mut d = 0u64;
-                while h + (d as usize) < slots as usize {
-                    let s = slot(h + d as usize);
-                    if (s >> 56) < d {
+                let mut d = 0usize;
+                while h + d < slot_total {
+                    let s = slot(h + d);
+                    if (s >> 56) < d as u64 {
                         break;
                     }
                     d += 1;
                 }
-                d
+                d as u64
             }),
         ));
         work.push((
@@ -124,8 +126,8 @@ pub fn costs(records: u64, lookups: usize, command: &str) -> Result<String, Stri
                 let h = home(hash);
                 let fp = hash & 0xFF;
                 let mut mask = 0u64;
-                for j in 0..8u64 {
-                    let s = slot(h + j as usize);
+                for (j, at) in (0..8u64).zip(h..) {
+                    let s = slot(at);
                     let disp = s >> 56;
                     let candidate = (disp == j) & (((s >> 48) & 0xFF) == fp);
                     let end = (disp == 0xFF) | (disp < j);

@@ -67,7 +67,9 @@ pub fn count_lookups(path: &Path, kind: &str, count: usize, load: bool) -> Resul
                     // 8-40 bytes, as the data set's keys; random, so absent
                     // but for a 2^-64 chance.
                     let len = 8 + (state % 33) as u32;
-                    (0..len).map(|i| state.rotate_left(i).to_le_bytes()[0] ^ i as u8).collect()
+                    (0..len)
+                        .map(|i| state.rotate_left(i).to_le_bytes()[0] ^ i.to_le_bytes()[0])
+                        .collect()
                 })
                 .collect()
         }

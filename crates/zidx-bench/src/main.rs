@@ -13,13 +13,13 @@ use clap::{Parser, Subcommand};
 mod chart;
 mod costs;
 mod count_lookups;
-mod scale;
 mod datagen;
 mod machine;
 mod measure;
 mod mmap;
 mod report;
 mod run;
+mod scale;
 mod systems;
 
 #[derive(Debug, Parser)]
@@ -158,11 +158,9 @@ fn main() -> ExitCode {
             })
             .map(|report| println!("{}", report.display()))
         }
-        Command::Costs { records, lookups } => {
-            costs::costs(records, lookups, &command_line())
-                .map(|report| print!("{report}"))
-                .map_err(Into::into)
-        }
+        Command::Costs { records, lookups } => costs::costs(records, lookups, &command_line())
+            .map(|report| print!("{report}"))
+            .map_err(Into::into),
         Command::CountLookups {
             index,
             kind,

@@ -11,6 +11,7 @@ use crate::mmap::map_read_only;
 use crate::probe::Probe;
 use crate::record_access;
 use crate::records::Records;
+use crate::resident::{Fallback, ResidentLayout};
 use crate::stats::HashStats;
 use crate::storage::Storage;
 
@@ -26,6 +27,9 @@ pub struct Index<S = FileBytes> {
     storage: S,
     layout: FileLayout,
     hasher: KeyHasher,
+    /// Set when the storage holds the file in memory: lookups then take
+    /// the in-memory path first.
+    resident: Option<ResidentLayout>,
 }
 
 /// Slots and records up to this size are looked up one key at a time by
@@ -252,10 +256,14 @@ impl<S: Storage> Index<S> {
             Ok(())
         })?;
         let hasher = layout.key_hasher();
+        let resident = storage
+            .resident()
+            .and_then(|_| ResidentLayout::new(&layout));
         Ok(Index {
             storage,
             layout,
             hasher,
+            resident,
         })
     }
 
@@ -272,6 +280,16 @@ impl<S: Storage> Index<S> {
             return Ok(None);
         }
         let hash = self.hasher.hash(key);
+        if let (Some(fast), Some(file)) = (&self.resident, self.storage.resident()) {
+            match fast.find(file, key, hash) {
+                Ok(None) => return Ok(None),
+                Ok(Some(value)) => {
+                    let len = (value.end - value.start) as u64;
+                    return self.storage.read_at(value.start as u64, len).map(Some);
+                }
+                Err(Fallback) => {}
+            }
+        }
         let mut probe = self.probe(hash)?;
         self.resolve(key, &mut probe, None)
     }

@@ -47,6 +47,7 @@ mod mmap;
 mod probe;
 mod record_access;
 mod records;
+mod resident;
 mod stats;
 mod storage;
 mod verify;

@@ -1,0 +1,103 @@
+//! The lookup of SPEC.md §6.4 over bytes already in memory (a mapping or a
+//! buffer): the probe of [`crate::probe`] and the record read of
+//! [`crate::record_access`], in fewer instructions.
+//!
+//! Why a second path: a warm lookup mostly waits for two cache misses (the
+//! slot, then the record). The CPU overlaps the misses of consecutive
+//! lookups only while the instructions between them fit in its
+//! out-of-order window, so each instruction on the path costs throughput
+//! (`zidx-bench costs` shows it). The general path reads the slots, the
+//! record header, the key and the value through [`Storage::read_at`], each
+//! with its own checks and error values. Here the sections are slices taken
+//! once, and whatever the general path would report as an error (a record
+//! running past its section) makes this one return [`Fallback`], so that
+//! the general path runs and reports it. A test compares the two on valid
+//! and corrupted files.
+//!
+//! [`Storage::read_at`]: crate::Storage::read_at
+
+use std::ops::Range;
+
+use zidx_format::{
+    fingerprint, home_slot, FileLayout, RecordHeader, Slot, EMPTY_DISPLACEMENT, RECORD_HEADER_SIZE,
+    SLOT_SIZE,
+};
+
+/// The byte ranges the in-memory path reads, fixed when the index opens.
+#[derive(Debug, Clone)]
+pub(crate) struct ResidentLayout {
+    slots: Range<usize>,
+    records: Range<usize>,
+    slot_count: u64,
+    /// Bytes of the window of `max_displacement + 1` slots.
+    window_len: usize,
+}
+
+/// The in-memory path did not answer; the general path will.
+#[derive(Debug)]
+pub(crate) struct Fallback;
+
+impl ResidentLayout {
+    /// The in-memory view of `layout`, when its ranges fit in `usize`.
+    pub(crate) fn new(layout: &FileLayout) -> Option<ResidentLayout> {
+        let range = |offset: u64, length: u64| -> Option<Range<usize>> {
+            let start = usize::try_from(offset).ok()?;
+            Some(start..start.checked_add(usize::try_from(length).ok()?)?)
+        };
+        let window_slots = usize::try_from(layout.max_displacement()).ok()? + 1;
+        Some(ResidentLayout {
+            slots: range(layout.hash_slots().offset, layout.hash_slots().length)?,
+            records: range(layout.records().offset, layout.records().length)?,
+            slot_count: layout.slot_count(),
+            window_len: window_slots.checked_mul(SLOT_SIZE)?,
+        })
+    }
+
+    /// Where the value of `key` (whose hash is `hash`) lies in `file`:
+    /// `Ok(None)` when the key is absent.
+    #[inline]
+    pub(crate) fn find(
+        &self,
+        file: &[u8],
+        key: &[u8],
+        hash: u64,
+    ) -> Result<Option<Range<usize>>, Fallback> {
+        let slots = file.get(self.slots.clone()).ok_or(Fallback)?;
+        let records = file.get(self.records.clone()).ok_or(Fallback)?;
+        // home < slot_count, and the table holds slot_count +
+        // max_displacement slots (checked at open), so the window is inside
+        // it; `get` keeps that a checked fact rather than an assumption.
+        let home = usize::try_from(home_slot(hash, self.slot_count)).map_err(|_| Fallback)?;
+        let start = home.checked_mul(SLOT_SIZE).ok_or(Fallback)?;
+        let window = slots
+            .get(start..start.saturating_add(self.window_len))
+            .ok_or(Fallback)?;
+        let fp = fingerprint(hash);
+        for (d, raw) in window.chunks_exact(SLOT_SIZE).enumerate() {
+            let slot = Slot::from_bytes(raw).ok_or(Fallback)?;
+            let stored = usize::from(slot.displacement_byte());
+            // An empty slot, or a record closer to its home than we are to
+            // ours: every record with our home has been passed.
+            if stored == usize::from(EMPTY_DISPLACEMENT) || stored < d {
+                return Ok(None);
+            }
+            if stored != d || slot.fingerprint() != fp {
+                continue;
+            }
+            let at = usize::try_from(slot.offset()).map_err(|_| Fallback)?;
+            let record = records.get(at..).ok_or(Fallback)?;
+            let head = RecordHeader::read(record).ok_or(Fallback)?;
+            let key_end = RECORD_HEADER_SIZE + usize::from(head.key_len.get());
+            let value_len = usize::try_from(head.value_len.get()).map_err(|_| Fallback)?;
+            let value_end = key_end.checked_add(value_len).ok_or(Fallback)?;
+            if value_end > record.len() {
+                return Err(Fallback);
+            }
+            if record.get(RECORD_HEADER_SIZE..key_end) == Some(key) {
+                let base = self.records.start + at;
+                return Ok(Some(base + key_end..base + value_end));
+            }
+        }
+        Ok(None)
+    }
+}
