@@ -279,7 +279,14 @@ impl<S: Storage> Index<S> {
         if self.layout.slot_count() == 0 {
             return Ok(None);
         }
-        let hash = self.hasher.hash(key);
+        self.get_hashed(key, self.hasher.hash(key))
+    }
+
+    /// [`get`](Index::get) for a key whose hash is known: the in-memory
+    /// path first when the storage allows it, else (or when it cannot
+    /// answer) the general one.
+    #[inline]
+    fn get_hashed(&self, key: &[u8], hash: u64) -> Result<Option<S::Bytes<'_>>, Error> {
         if let (Some(fast), Some(file)) = (&self.resident, self.storage.resident()) {
             match fast.find(file, key, hash) {
                 Ok(None) => return Ok(None),
@@ -393,8 +400,14 @@ impl<S: Storage> Index<S> {
             }
             self.storage.prefetch(&ranges);
             // Stage 4: compare the candidates, going on down a probe only
-            // when a fingerprint matched another key.
+            // when a fingerprint matched another key. In memory, the
+            // in-memory path does it again over what is now in the cache,
+            // in fewer instructions than the staged probe's resolve.
             for ((probe, key), &h) in probes.drain(..).zip(group).zip(&hashes) {
+                if self.resident.is_some() {
+                    out.push(self.get_hashed(key.as_ref(), h).map_err(Box::new));
+                    continue;
+                }
                 let result = match probe {
                     Some((mut p, first)) => self.resolve(key.as_ref(), &mut p, first),
                     None => self
