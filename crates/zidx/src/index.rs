@@ -404,11 +404,10 @@ impl<S: Storage> Index<S> {
             // in-memory path does it again over what is now in the cache,
             // in fewer instructions than the staged probe's resolve.
             for ((probe, key), &h) in probes.drain(..).zip(group).zip(&hashes) {
-                if self.resident.is_some() {
-                    out.push(self.get_hashed(key.as_ref(), h).map_err(Box::new));
-                    continue;
-                }
                 let result = match probe {
+                    // The probe ended without a candidate: absent.
+                    Some((_, None)) => Ok(None),
+                    Some(_) if self.resident.is_some() => self.get_hashed(key.as_ref(), h),
                     Some((mut p, first)) => self.resolve(key.as_ref(), &mut p, first),
                     None => self
                         .probe(h)
