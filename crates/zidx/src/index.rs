@@ -11,7 +11,7 @@ use crate::mmap::map_read_only;
 use crate::probe::Probe;
 use crate::record_access;
 use crate::records::Records;
-use crate::resident::{Fallback, ResidentLayout};
+use crate::resident::{self, Fallback, ResidentLayout};
 use crate::stats::HashStats;
 use crate::storage::Storage;
 
@@ -349,6 +349,20 @@ impl<S: Storage> Index<S> {
             out.extend(keys.iter().map(|k| self.get(k.as_ref()).map_err(Box::new)));
             return;
         }
+        if let (Some(fast), Some(file)) = (&self.resident, self.storage.resident()) {
+            return self.get_many_resident::<GROUP, K>(fast, file, keys, out);
+        }
+        self.get_many_staged::<GROUP, K>(keys, out);
+    }
+
+    /// [`get_many`](Index::get_many)'s stages over storage that reads on
+    /// demand: each stage asks [`Storage::prefetch`] for what the next one
+    /// reads.
+    fn get_many_staged<'a, const GROUP: usize, K: AsRef<[u8]>>(
+        &'a self,
+        keys: &[K],
+        out: &mut Vec<Lookup<'a, S>>,
+    ) {
         let section = self.layout.records();
         let records_base = section.offset;
         let mut hashes = [0u64; GROUP];
@@ -400,18 +414,71 @@ impl<S: Storage> Index<S> {
             }
             self.storage.prefetch(&ranges);
             // Stage 4: compare the candidates, going on down a probe only
-            // when a fingerprint matched another key. In memory, the
-            // in-memory path does it again over what is now in the cache,
-            // in fewer instructions than the staged probe's resolve.
+            // when a fingerprint matched another key.
             for ((probe, key), &h) in probes.drain(..).zip(group).zip(&hashes) {
                 let result = match probe {
                     // The probe ended without a candidate: absent.
                     Some((_, None)) => Ok(None),
-                    Some(_) if self.resident.is_some() => self.get_hashed(key.as_ref(), h),
                     Some((mut p, first)) => self.resolve(key.as_ref(), &mut p, first),
                     None => self
                         .probe(h)
                         .and_then(|mut p| self.resolve(key.as_ref(), &mut p, None)),
+                };
+                out.push(result.map_err(Box::new));
+            }
+        }
+    }
+
+    /// [`get_many`](Index::get_many)'s stages over storage that holds the
+    /// file in memory: the loads of each stage are plain reads of the
+    /// slices, and the last stage is [`get_hashed`](Index::get_hashed) over
+    /// lines that are now in the cache.
+    fn get_many_resident<'a, const GROUP: usize, K: AsRef<[u8]>>(
+        &'a self,
+        fast: &ResidentLayout,
+        file: &[u8],
+        keys: &[K],
+        out: &mut Vec<Lookup<'a, S>>,
+    ) {
+        let mut hashes = [0u64; GROUP];
+        let mut at = [0usize; GROUP];
+        let mut candidates = [Ok(None::<usize>); GROUP];
+        let mut ends = Vec::with_capacity(2 * GROUP);
+        for group in keys.chunks(GROUP) {
+            // Stage 1: hash every key, and touch its home slot.
+            for ((h, a), key) in hashes.iter_mut().zip(&mut at).zip(group) {
+                *h = self.hasher.hash(key.as_ref());
+                *a = fast.home_at(*h);
+            }
+            resident::touch(file, &at[..group.len()]);
+            // Stage 2: probe to the first candidate, and touch its header.
+            let mut n = 0;
+            for (c, &h) in candidates.iter_mut().zip(&hashes[..group.len()]) {
+                *c = fast.candidate_at(file, h);
+                if let Ok(Some(c)) = *c {
+                    at[n] = c;
+                    n += 1;
+                }
+            }
+            resident::touch(file, &at[..n]);
+            // Stage 3: touch the last bytes of each candidate's key and
+            // value, which a record longer than a line keeps elsewhere.
+            ends.clear();
+            for c in &candidates[..group.len()] {
+                if let Ok(Some(c)) = *c {
+                    ends.extend(fast.ends_at(file, c).into_iter().flatten());
+                }
+            }
+            resident::touch(file, &ends);
+            // Stage 4: the lookups themselves, on cached lines.
+            for ((key, &h), c) in group.iter().zip(&hashes).zip(&candidates) {
+                let result = match c {
+                    // The probe ended without a candidate: absent.
+                    Ok(None) => Ok(None),
+                    // A candidate to compare (a different key with the same
+                    // fingerprint sends the probe on), or something out of
+                    // place, which the general path reports.
+                    _ => self.get_hashed(key.as_ref(), h),
                 };
                 out.push(result.map_err(Box::new));
             }
@@ -518,5 +585,81 @@ mod tests {
         check::<Index>();
         check::<Index<Vec<u8>>>();
         check::<Index<&[u8]>>();
+    }
+
+    /// Reads by copying and does not offer the file as one slice, so that
+    /// `get_many` takes its general staged path.
+    struct OnDemand(Vec<u8>);
+
+    impl Storage for OnDemand {
+        type Bytes<'a> = Vec<u8>;
+        fn file_len(&self) -> u64 {
+            self.0.len() as u64
+        }
+        fn read_at(&self, offset: u64, len: u64) -> Result<Vec<u8>, Error> {
+            self.0.as_slice().read_at(offset, len).map(<[u8]>::to_vec)
+        }
+    }
+
+    fn answers<B: AsRef<[u8]>>(results: Vec<Result<Option<B>, Box<Error>>>) -> Vec<String> {
+        results
+            .into_iter()
+            .map(|r| match r {
+                Ok(v) => format!("{:?}", v.map(|v| v.as_ref().to_vec())),
+                Err(e) => format!("error: {e}"),
+            })
+            .collect()
+    }
+
+    fn gets<S: Storage>(index: &Index<S>, keys: &[Vec<u8>]) -> Vec<String> {
+        answers(
+            keys.iter()
+                .map(|k| index.get(k).map_err(Box::new))
+                .collect(),
+        )
+    }
+
+    proptest::proptest! {
+        /// Both staged loops of `get_many` (used above 64 MiB, called here
+        /// directly on small files) answer each key as `get` does, on
+        /// valid files and on files with overwritten bytes.
+        #[test]
+        fn staged_get_many_answers_as_get(
+            n in 1u32..400,
+            flips in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<u8>()), 0..6),
+            absent in 0u32..40,
+        ) {
+            let mut w = zidx_writer::Writer::memory(Default::default());
+            for i in 0..n {
+                let value = vec![u8::try_from(i % 251).unwrap_or(0); (i as usize * 7) % 150];
+                w.insert(format!("key-{i}").as_bytes(), &value).unwrap();
+            }
+            let mut file = w.finish().unwrap();
+            // Past the header, section table and hash parameters, which
+            // open checks.
+            for (at, byte) in flips {
+                let i = 352 + at.index(file.len() - 352);
+                file[i] = byte;
+            }
+            let keys: Vec<Vec<u8>> = (0..n + absent)
+                .map(|i| format!("key-{i}").into_bytes())
+                .collect();
+            let (Ok(resident), Ok(general)) =
+                (Index::from_bytes(file.clone()), Index::from_storage(OnDemand(file)))
+            else {
+                return Ok(());
+            };
+            let expected = gets(&resident, &keys);
+            proptest::prop_assert_eq!(&gets(&general, &keys), &expected);
+            let mut out = Vec::new();
+            let (Some(fast), Some(bytes)) = (&resident.resident, resident.storage.resident()) else {
+                return Err(proptest::test_runner::TestCaseError::fail("not resident"));
+            };
+            resident.get_many_resident::<4, _>(fast, bytes, &keys, &mut out);
+            proptest::prop_assert_eq!(answers(out), expected.clone());
+            let mut out = Vec::new();
+            general.get_many_staged::<4, _>(&keys, &mut out);
+            proptest::prop_assert_eq!(answers(out), expected);
+        }
     }
 }

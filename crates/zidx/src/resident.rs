@@ -33,8 +33,20 @@ pub(crate) struct ResidentLayout {
     window_len: usize,
 }
 
+/// Loads one byte at each of `offsets` (those inside `file`), so that a
+/// batch's cache and TLB misses are in flight together; the loads matter
+/// only for their effect on the caches.
+#[inline]
+pub(crate) fn touch(file: &[u8], offsets: &[usize]) {
+    let mut touched = 0u8;
+    for &at in offsets {
+        touched ^= file.get(at).copied().unwrap_or(0);
+    }
+    std::hint::black_box(touched);
+}
+
 /// The in-memory path did not answer; the general path will.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Fallback;
 
 impl ResidentLayout {
@@ -51,6 +63,55 @@ impl ResidentLayout {
             slot_count: layout.slot_count(),
             window_len: window_slots.checked_mul(SLOT_SIZE)?,
         })
+    }
+
+    /// The file offset of `hash`'s home slot, for a batch to touch before
+    /// probing.
+    #[inline]
+    pub(crate) fn home_at(&self, hash: u64) -> usize {
+        let home = usize::try_from(home_slot(hash, self.slot_count)).unwrap_or(usize::MAX);
+        self.slots
+            .start
+            .saturating_add(home.saturating_mul(SLOT_SIZE))
+    }
+
+    /// The file offset of the first candidate record's header for `hash`:
+    /// `Ok(None)` when the probe ends without one (the key is absent), and
+    /// `Err` when anything is out of place (the general path then finds
+    /// out what).
+    #[inline]
+    pub(crate) fn candidate_at(&self, file: &[u8], hash: u64) -> Result<Option<usize>, Fallback> {
+        let slots = file.get(self.slots.clone()).ok_or(Fallback)?;
+        let start = usize::try_from(home_slot(hash, self.slot_count))
+            .map_err(|_| Fallback)?
+            .checked_mul(SLOT_SIZE)
+            .ok_or(Fallback)?;
+        let window = slots
+            .get(start..start.saturating_add(self.window_len))
+            .ok_or(Fallback)?;
+        let fp = fingerprint(hash);
+        for (d, raw) in window.chunks_exact(SLOT_SIZE).enumerate() {
+            let slot = Slot::from_bytes(raw).ok_or(Fallback)?;
+            let stored = usize::from(slot.displacement_byte());
+            if stored == usize::from(EMPTY_DISPLACEMENT) || stored < d {
+                return Ok(None);
+            }
+            if stored == d && slot.fingerprint() == fp {
+                let at = usize::try_from(slot.offset()).map_err(|_| Fallback)?;
+                return self.records.start.checked_add(at).map(Some).ok_or(Fallback);
+            }
+        }
+        Ok(None)
+    }
+
+    /// The file offsets of the last bytes of the key and the value of the
+    /// record whose header is at file offset `at`, if they lie in the file.
+    #[inline]
+    pub(crate) fn ends_at(&self, file: &[u8], at: usize) -> Option<[usize; 2]> {
+        let head = RecordHeader::read(file.get(at..self.records.end)?)?;
+        let key_end = at + RECORD_HEADER_SIZE + usize::from(head.key_len.get());
+        let value_end = key_end.checked_add(usize::try_from(head.value_len.get()).ok()?)?;
+        Some([key_end.saturating_sub(1), value_end.saturating_sub(1)])
     }
 
     /// Where the value of `key` (whose hash is `hash`) lies in `file`:
