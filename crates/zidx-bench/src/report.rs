@@ -654,10 +654,10 @@ fn speed_targets(out: &mut String, run: &RunResult, d: &DataSetResult) {
             .map(|(n, h, m)| format!("{h:.2}x / {m:.2}x at {}", num(*n as f64)))
             .collect::<Vec<_>>()
             .join("; "),
-        // Within 5%: the two are the same code below 64 MiB, and equal
+        // Within 5%: the two are the same code below 16 MiB, and equal
         // times differ by that much from run to run here.
         worst.map(|w| w >= 0.95),
-        "Below 64 MiB of slots and records get_many calls get key by key (the staged loop \
+        "Below 16 MiB of slots and records get_many calls get key by key (the staged loop \
          gains nothing when nothing misses the cache), so a ratio under 1 there is run-to-run \
          noise."
             .into(),
