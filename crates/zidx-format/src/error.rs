@@ -127,6 +127,33 @@ pub enum FormatError {
         /// What is wrong.
         problem: String,
     },
+    /// A record's check (SPEC.md §12.4) does not match its bytes: the
+    /// record is damaged, and none of its bytes are returned.
+    #[error("damaged record at offset {offset} (records section offset {section_offset}): its check is {stored:#010x} but its bytes give {computed:#010x}; rebuild the index from its source (`zidx verify` reports every problem)")]
+    RecordChecksum {
+        /// Absolute file offset of the record.
+        offset: u64,
+        /// Offset of the record within the records section.
+        section_offset: u64,
+        /// The check stored after the record.
+        stored: u32,
+        /// The check of the record's bytes as they are.
+        computed: u32,
+    },
+    /// The ordered-key index (`key_fences`, SPEC.md §12.2) is malformed.
+    #[error("corrupt key_fences section at offset {offset}: {problem}")]
+    Fences {
+        /// Absolute file offset of the bytes at fault.
+        offset: u64,
+        /// What is wrong.
+        problem: String,
+    },
+    /// An ordered query was asked of a file built without ordered keys.
+    #[error("this index was built without ordered keys, so it cannot answer {operation}; rebuild it with `zidx build --ordered`")]
+    NotOrdered {
+        /// The query asked, e.g. `range`.
+        operation: &'static str,
+    },
     /// A hash slot contradicts the record it points to or its neighbours.
     #[error("corrupt hash slot {slot} at offset {offset}: {problem}")]
     Slot {

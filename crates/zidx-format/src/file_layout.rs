@@ -21,9 +21,10 @@ use crate::hash::{
     MAX_RECORDS_BYTES,
 };
 use crate::header::{
-    Header, HEADER_SIZE, INCOMPAT_FEATURES_KNOWN, INCOMPAT_KEYED_HASH, MAGIC, VERSION_MAJOR,
+    Header, COMPAT_ORDERED_KEYS, HEADER_SIZE, INCOMPAT_FEATURES_KNOWN, INCOMPAT_KEYED_HASH,
+    INCOMPAT_MULTI_VALUE, INCOMPAT_RECORD_CHECKSUMS, MAGIC, VERSION_MAJOR,
 };
-use crate::record::RECORD_HEADER_SIZE;
+use crate::record::RecordCodec;
 use crate::section::{
     ItemSize, SectionEntry, SectionId, MAX_SECTIONS, SECTIONS, SECTION_ALIGN, SECTION_ENTRY_SIZE,
     SECTION_FLAG_REQUIRED,
@@ -224,7 +225,14 @@ impl FileLayout {
         let records = required(SectionId::RECORDS)?;
         let params_entry = required(SectionId::HASH_PARAMS)?;
         let hash_slots = required(SectionId::HASH_SLOTS)?;
-        check_records(&records, table_offset)?;
+        let incompat = header.incompat_features.get();
+        let codec = RecordCodec::new(incompat & INCOMPAT_RECORD_CHECKSUMS != 0);
+        check_records(&records, table_offset, codec)?;
+        check_ordering(
+            header.compat_features.get(),
+            incompat,
+            sections.iter().find(|s| s.id == SectionId::KEY_FENCES),
+        )?;
         if params_entry.item_count != 1 {
             return Err(invalid(
                 format!("section[{}].item_count", params_entry.entry),
@@ -297,6 +305,28 @@ impl FileLayout {
     /// Incompatible feature bits as stored (all known to this reader).
     pub fn incompat_features(&self) -> u64 {
         self.incompat_features
+    }
+
+    /// Whether records are stored in key order with a `key_fences` section
+    /// (SPEC.md §12.1).
+    pub fn ordered_keys(&self) -> bool {
+        self.compat_features & COMPAT_ORDERED_KEYS != 0
+    }
+
+    /// Whether keys may repeat (SPEC.md §12.3).
+    pub fn multi_value(&self) -> bool {
+        self.incompat_features & INCOMPAT_MULTI_VALUE != 0
+    }
+
+    /// How the file's records are laid out: with a check after each one
+    /// when `RECORD_CHECKSUMS` is set (SPEC.md §12.4).
+    pub fn record_codec(&self) -> RecordCodec {
+        RecordCodec::new(self.incompat_features & INCOMPAT_RECORD_CHECKSUMS != 0)
+    }
+
+    /// The `key_fences` section, present exactly when keys are ordered.
+    pub fn key_fences(&self) -> Option<&SectionInfo> {
+        self.section(SectionId::KEY_FENCES)
     }
 
     /// Length of the file.
@@ -626,7 +656,42 @@ fn check_section_table(
 }
 
 /// Records: variable-size items of at least a header each (SPEC.md §5).
-fn check_records(records: &SectionInfo, table_offset: u64) -> Result<(), FormatError> {
+/// The 1.2 bits that go together (SPEC.md §12): `MULTI_VALUE` needs
+/// `ORDERED_KEYS`, and `ORDERED_KEYS` goes with a `key_fences` section.
+fn check_ordering(
+    compat: u64,
+    incompat: u64,
+    fences: Option<&SectionInfo>,
+) -> Result<(), FormatError> {
+    let ordered = compat & COMPAT_ORDERED_KEYS != 0;
+    if incompat & INCOMPAT_MULTI_VALUE != 0 && !ordered {
+        return Err(invalid(
+            "header.compat_features",
+            at!(0, Header, compat_features),
+            compat,
+            "bit 0 (ORDERED_KEYS) set, as incompat bit 1 (MULTI_VALUE) requires",
+        ));
+    }
+    if ordered != fences.is_some() {
+        return Err(invalid(
+            "header.compat_features",
+            at!(0, Header, compat_features),
+            compat,
+            if ordered {
+                "bit 0 (ORDERED_KEYS) clear, since the file has no key_fences section"
+            } else {
+                "bit 0 (ORDERED_KEYS) set, since the file has a key_fences section"
+            },
+        ));
+    }
+    Ok(())
+}
+
+fn check_records(
+    records: &SectionInfo,
+    table_offset: u64,
+    codec: RecordCodec,
+) -> Result<(), FormatError> {
     let field = |name: &str| format!("section[{}].{name}", records.entry);
     if records.length >= MAX_RECORDS_BYTES {
         return Err(invalid(
@@ -638,16 +703,17 @@ fn check_records(records: &SectionInfo, table_offset: u64) -> Result<(), FormatE
     }
     if records
         .item_count
-        .checked_mul(RECORD_HEADER_SIZE as u64)
+        .checked_mul(codec.overhead())
         .is_none_or(|min| min > records.length)
     {
+        let overhead = codec.overhead();
         return Err(invalid(
             field("item_count"),
             records.field_offset(table_offset, offset_of!(SectionEntry, item_count)),
             records.item_count,
             format!(
-                "at most {} (length / {RECORD_HEADER_SIZE})",
-                records.length / RECORD_HEADER_SIZE as u64
+                "at most {} (length / {overhead})",
+                records.length / overhead
             ),
         ));
     }
@@ -698,12 +764,19 @@ fn check_hash_params(
         ));
     }
     let slot_count = params.slot_count.get();
-    if slot_count < records.item_count {
+    // With several values per key, the table holds one slot per distinct
+    // key (SPEC.md §12.3), which only verify can count.
+    let least = if incompat_features & INCOMPAT_MULTI_VALUE != 0 {
+        records.item_count.min(1)
+    } else {
+        records.item_count
+    };
+    if slot_count < least {
         return Err(invalid(
             "hash_params.slot_count",
             at!(base, HashParams, slot_count),
             slot_count,
-            format!("at least the record count {}", records.item_count),
+            format!("at least {least}, for {} records", records.item_count),
         ));
     }
     if records.item_count == 0 && (slot_count != 0 || max_displacement != 0) {

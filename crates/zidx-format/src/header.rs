@@ -15,9 +15,12 @@ pub const MAGIC: [u8; 8] = *b"\x89ZIDX\r\n\x1a";
 
 /// Major version this crate reads and writes. Readers refuse any other major.
 pub const VERSION_MAJOR: u16 = 1;
-/// Minor version this crate writes by default. Readers accept any minor of
-/// their major.
-pub const VERSION_MINOR: u16 = 1;
+/// The newest minor version this crate knows and writes (for files that use
+/// a feature of 1.2). Readers accept any minor of their major.
+pub const VERSION_MINOR: u16 = 2;
+/// Minor version of files that use the keyed hash and no 1.2 feature, which
+/// 1.1 readers read.
+pub const VERSION_MINOR_1_1: u16 = 1;
 /// Minor version of files that use only 1.0 features, which 1.0 readers
 /// read (written on request: `zidx build --format-version 1.0`).
 pub const VERSION_MINOR_1_0: u16 = 0;
@@ -33,16 +36,27 @@ const _: () = assert!(SECTION_ENTRY_SIZE_U32 as usize == SECTION_ENTRY_SIZE);
 /// Offset of [`Header::header_checksum`]; the checksum covers bytes `0..120`.
 pub const HEADER_CHECKSUM_OFFSET: usize = core::mem::offset_of!(Header, header_checksum);
 
-/// Compatible feature bits defined by this version (none yet). A reader
-/// ignores compatible bits it does not know.
-pub const COMPAT_FEATURES_KNOWN: u64 = 0;
+/// Compatible feature bit 0 (1.2): records are stored in key order and a
+/// `key_fences` section indexes them (SPEC.md §12.1). Older readers ignore
+/// it and still read the file.
+pub const COMPAT_ORDERED_KEYS: u64 = 1;
+/// Compatible feature bits defined by this version. A reader ignores
+/// compatible bits it does not know.
+pub const COMPAT_FEATURES_KNOWN: u64 = COMPAT_ORDERED_KEYS;
 /// Incompatible feature bit 0 (1.1): the hash index uses the keyed hash
 /// ([`HASH_FUNCTION_SIPHASH13`](crate::HASH_FUNCTION_SIPHASH13)), which a
 /// 1.0 reader cannot compute, so it must refuse the file.
 pub const INCOMPAT_KEYED_HASH: u64 = 1;
+/// Incompatible feature bit 1 (1.2): keys may repeat, one slot per
+/// distinct key (SPEC.md §12.3). Requires [`COMPAT_ORDERED_KEYS`].
+pub const INCOMPAT_MULTI_VALUE: u64 = 1 << 1;
+/// Incompatible feature bit 2 (1.2): every record is followed by a 4-byte
+/// check (SPEC.md §12.4).
+pub const INCOMPAT_RECORD_CHECKSUMS: u64 = 1 << 2;
 /// Incompatible feature bits defined by this version. A reader refuses a
 /// file that sets an incompatible bit it does not know.
-pub const INCOMPAT_FEATURES_KNOWN: u64 = INCOMPAT_KEYED_HASH;
+pub const INCOMPAT_FEATURES_KNOWN: u64 =
+    INCOMPAT_KEYED_HASH | INCOMPAT_MULTI_VALUE | INCOMPAT_RECORD_CHECKSUMS;
 
 /// The file header (SPEC.md §3), at offset 0.
 #[derive(Debug, Clone, Copy, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
@@ -100,10 +114,11 @@ impl Header {
     /// checksum `section_table_checksum`: every other field takes the one
     /// value this version writes, and `header_checksum` is filled in.
     ///
-    /// `minor` and `incompat_features` say which version's features the file
-    /// uses: `(VERSION_MINOR_1_0, 0)` for a file 1.0 readers read.
+    /// `minor` and the feature bits say which version's features the file
+    /// uses: `(VERSION_MINOR_1_0, 0, 0)` for a file 1.0 readers read.
     pub fn new(
         minor: u16,
+        compat_features: u64,
         incompat_features: u64,
         file_len: u64,
         section_table_offset: u64,
@@ -115,7 +130,7 @@ impl Header {
             version_major: U16::new(VERSION_MAJOR),
             version_minor: U16::new(minor),
             header_size: U32::new(HEADER_SIZE_U32),
-            compat_features: U64::new(0),
+            compat_features: U64::new(compat_features),
             incompat_features: U64::new(incompat_features),
             file_len: U64::new(file_len),
             section_table_offset: U64::new(section_table_offset),

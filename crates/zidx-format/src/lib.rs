@@ -27,6 +27,7 @@
 
 mod checksum;
 mod error;
+pub mod fences;
 mod file_layout;
 mod hash;
 mod header;
@@ -45,15 +46,17 @@ pub use hash::{
     MAX_LOAD_DENOMINATOR, MAX_LOAD_NUMERATOR, MAX_RECORDS_BYTES, SEED_ATTEMPTS, SEED_KEY,
 };
 pub use header::{
-    Header, COMPAT_FEATURES_KNOWN, HEADER_CHECKSUM_OFFSET, HEADER_SIZE, INCOMPAT_FEATURES_KNOWN,
-    INCOMPAT_KEYED_HASH, MAGIC, VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_1_0,
+    Header, COMPAT_FEATURES_KNOWN, COMPAT_ORDERED_KEYS, HEADER_CHECKSUM_OFFSET, HEADER_SIZE,
+    INCOMPAT_FEATURES_KNOWN, INCOMPAT_KEYED_HASH, INCOMPAT_MULTI_VALUE, INCOMPAT_RECORD_CHECKSUMS,
+    MAGIC, VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_1_0, VERSION_MINOR_1_1,
 };
 pub use record::{
-    header_past_end, read_record, RecordExtent, RecordHeader, MAX_KEY_LEN, MAX_VALUE_LEN,
-    RECORD_HEADER_SIZE,
+    header_past_end, read_record, record_check, RecordCodec, RecordExtent, RecordHeader,
+    MAX_KEY_LEN, MAX_VALUE_LEN, RECORD_CHECK_SIZE, RECORD_HEADER_SIZE,
 };
 pub use section::{
-    ItemSize, SectionDescriptor, SectionEntry, SectionId, HASH_PARAMS, HASH_SLOTS, MAX_SECTIONS,
+    ItemSize, SectionDescriptor, SectionEntry, SectionId, HASH_PARAMS, HASH_SLOTS, KEY_FENCES,
+    MAX_SECTIONS,
     RECORDS, SECTIONS, SECTION_ALIGN, SECTION_ENTRY_SIZE, SECTION_FLAG_REQUIRED,
 };
 pub use slot::{Slot, EMPTY_DISPLACEMENT, MAX_DISPLACEMENT, SLOT_SIZE};

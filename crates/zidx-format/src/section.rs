@@ -91,6 +91,8 @@ impl SectionId {
     pub const HASH_PARAMS: SectionId = SectionId(2);
     /// Id 3: the hash slots (SPEC.md §6.2).
     pub const HASH_SLOTS: SectionId = SectionId(3);
+    /// Id 4: the sparse index over ordered keys (SPEC.md §12.2).
+    pub const KEY_FENCES: SectionId = SectionId(4);
 
     /// What this version knows about the id, if anything.
     pub fn descriptor(self) -> Option<&'static SectionDescriptor> {
@@ -171,6 +173,13 @@ pub const SECTIONS: &[SectionDescriptor] = &[
         required: true,
         since: (1, 0),
     },
+    SectionDescriptor {
+        id: SectionId::KEY_FENCES,
+        name: "key_fences",
+        item_size: ItemSize::Variable,
+        required: false,
+        since: (1, 2),
+    },
 ];
 
 /// The descriptor of a section this crate defines. Panics at compile time
@@ -193,6 +202,8 @@ pub const RECORDS: &SectionDescriptor = known(SectionId::RECORDS);
 pub const HASH_PARAMS: &SectionDescriptor = known(SectionId::HASH_PARAMS);
 /// The descriptor of the hash slots section.
 pub const HASH_SLOTS: &SectionDescriptor = known(SectionId::HASH_SLOTS);
+/// The descriptor of the ordered-key index.
+pub const KEY_FENCES: &SectionDescriptor = known(SectionId::KEY_FENCES);
 
 #[cfg(test)]
 mod tests {

@@ -70,6 +70,15 @@ pub enum WriteError {
         /// What was found under the last seed.
         detail: String,
     },
+    /// A feature was asked for together with a format version whose
+    /// readers cannot read it. Drop the feature, or the version.
+    #[error("{feature} needs format 1.2, but format {version} was asked for (readers of {version} would refuse the file); drop --format-version or the option")]
+    NeedsNewerFormat {
+        /// The feature, as its option is named.
+        feature: &'static str,
+        /// The version asked for.
+        version: &'static str,
+    },
     /// The target path holds something a build must not replace under the
     /// [`Replace`](crate::Replace) policy in force. Choose another path, or
     /// remove the file, or replace it on purpose (`zidx build --force`,

@@ -37,12 +37,15 @@ mod buffered;
 mod error;
 mod options;
 mod sink;
+mod sorter;
 mod writer;
 
 pub use atomic_file::AtomicFile;
 #[cfg(feature = "test-hooks")]
 pub use atomic_file::{Fault, Op};
 pub use error::WriteError;
-pub use options::{FormatVersion, OnDuplicate, Options, ParseOnDuplicateError, Replace};
+pub use options::{
+    FormatVersion, OnDuplicate, Options, ParseOnDuplicateError, Replace, DEFAULT_SORT_BUFFER,
+};
 pub use sink::Sink;
 pub use writer::{Summary, Writer};

@@ -9,19 +9,30 @@ pub enum OnDuplicate {
     First,
     /// Keep the last record with the key, at the position of that record.
     Last,
+    /// Keep every record, in insertion order: the key gets several values
+    /// (`Index::get_all`; `get` returns the first). Makes the build ordered
+    /// and the file format 1.2 with incompatible bit `MULTI_VALUE`
+    /// (SPEC.md §12.3), which older readers refuse.
+    Keep,
 }
 
 impl OnDuplicate {
     /// Every policy, in the order of their names in help texts.
-    pub const ALL: [OnDuplicate; 3] = [OnDuplicate::Error, OnDuplicate::First, OnDuplicate::Last];
+    pub const ALL: [OnDuplicate; 4] = [
+        OnDuplicate::Error,
+        OnDuplicate::First,
+        OnDuplicate::Last,
+        OnDuplicate::Keep,
+    ];
 
-    /// The policy's name: `error`, `first` or `last` (`zidx build
+    /// The policy's name: `error`, `first`, `last` or `keep` (`zidx build
     /// --on-duplicate`).
     pub const fn name(self) -> &'static str {
         match self {
             OnDuplicate::Error => "error",
             OnDuplicate::First => "first",
             OnDuplicate::Last => "last",
+            OnDuplicate::Keep => "keep",
         }
     }
 }
@@ -33,8 +44,8 @@ impl std::fmt::Display for OnDuplicate {
     }
 }
 
-/// Parses a policy's [name](OnDuplicate::name), exactly (`error`, `first`
-/// or `last`).
+/// Parses a policy's [name](OnDuplicate::name), exactly (`error`, `first`,
+/// `last` or `keep`).
 impl std::str::FromStr for OnDuplicate {
     type Err = ParseOnDuplicateError;
 
@@ -50,7 +61,7 @@ impl std::str::FromStr for OnDuplicate {
 
 /// A string that names no [`OnDuplicate`] policy.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown duplicate-key policy {input:?}: expected error, first or last")]
+#[error("unknown duplicate-key policy {input:?}: expected error, first, last or keep")]
 pub struct ParseOnDuplicateError {
     /// The string given.
     pub input: String,
@@ -65,20 +76,25 @@ pub enum FormatVersion {
     /// or lookups long (SPEC.md §6.3). For servers that still run a 1.0
     /// reader.
     V1_0,
-    /// Format 1.1 (the default): SipHash-1-3 keyed by a seed derived from
-    /// the records, so no set of keys chosen before the build can make it
-    /// fail or make probes long. 1.0 readers refuse these files with their
-    /// "unknown incompatible features" error.
-    #[default]
+    /// Format 1.1: SipHash-1-3 keyed by a seed derived from the records, so
+    /// no set of keys chosen before the build can make it fail or make
+    /// probes long. 1.0 readers refuse these files with their "unknown
+    /// incompatible features" error.
     V1_1,
+    /// Format 1.2 (the default): 1.1, plus the features of SPEC.md §12 when
+    /// they are asked for. A build that asks for none writes a 1.1 file,
+    /// byte for byte.
+    #[default]
+    V1_2,
 }
 
 impl FormatVersion {
-    /// `"1.0"` or `"1.1"`.
+    /// `"1.0"`, `"1.1"` or `"1.2"`.
     pub const fn name(self) -> &'static str {
         match self {
             FormatVersion::V1_0 => "1.0",
             FormatVersion::V1_1 => "1.1",
+            FormatVersion::V1_2 => "1.2",
         }
     }
 }
@@ -90,8 +106,9 @@ impl std::str::FromStr for FormatVersion {
         match s {
             "1.0" => Ok(FormatVersion::V1_0),
             "1.1" => Ok(FormatVersion::V1_1),
+            "1.2" => Ok(FormatVersion::V1_2),
             other => Err(format!(
-                "unknown format version {other:?}: expected 1.0 or 1.1"
+                "unknown format version {other:?}: expected 1.0, 1.1 or 1.2"
             )),
         }
     }
@@ -121,18 +138,73 @@ pub enum Replace {
 /// let options = Options::default().with_on_duplicate(OnDuplicate::Last);
 /// assert_eq!(options.on_duplicate, OnDuplicate::Last);
 /// ```
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct Options {
     /// Duplicate-key policy.
     pub on_duplicate: OnDuplicate,
     /// What an existing target may be.
     pub replace: Replace,
-    /// The format version to write.
+    /// The oldest format version whose readers must read the file: a
+    /// feature that needs a newer one is refused when the build starts.
     pub format_version: FormatVersion,
+    /// Store the records in key order, with the `key_fences` index, so the
+    /// file answers range, prefix and rank queries (SPEC.md §12.1). A
+    /// compatible feature: readers of every 1.x version still read the
+    /// file. [`OnDuplicate::Keep`] implies it.
+    pub ordered: bool,
+    /// Follow every record with a 4-byte check that every read verifies
+    /// (SPEC.md §12.4): a damaged record is an error, never a value. Format
+    /// 1.2 only.
+    pub record_checksums: bool,
+    /// Memory for sorting an ordered build, in bytes: records beyond it
+    /// are sorted in runs in temporary files (in `TMPDIR`) and merged.
+    pub sort_buffer: usize,
+}
+
+/// [`Options::sort_buffer`] unless set: 256 MiB.
+pub const DEFAULT_SORT_BUFFER: usize = 256 << 20;
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            on_duplicate: OnDuplicate::default(),
+            replace: Replace::default(),
+            format_version: FormatVersion::default(),
+            ordered: false,
+            record_checksums: false,
+            sort_buffer: DEFAULT_SORT_BUFFER,
+        }
+    }
 }
 
 impl Options {
+    /// These options with records stored in key order (`zidx build
+    /// --ordered`).
+    pub fn with_ordered(mut self, ordered: bool) -> Options {
+        self.ordered = ordered;
+        self
+    }
+
+    /// These options with a check after every record (`zidx build
+    /// --checked`).
+    pub fn with_record_checksums(mut self, checked: bool) -> Options {
+        self.record_checksums = checked;
+        self
+    }
+
+    /// These options with `bytes` of memory for sorting.
+    pub fn with_sort_buffer(mut self, bytes: usize) -> Options {
+        self.sort_buffer = bytes;
+        self
+    }
+
+    /// Whether the records are stored in key order: asked for, or implied
+    /// by [`OnDuplicate::Keep`].
+    pub fn is_ordered(&self) -> bool {
+        self.ordered || self.on_duplicate == OnDuplicate::Keep
+    }
+
     /// These options with the duplicate-key policy `policy`.
     pub fn with_on_duplicate(mut self, policy: OnDuplicate) -> Options {
         self.on_duplicate = policy;
@@ -165,7 +237,7 @@ mod tests {
         let e = "Last".parse::<OnDuplicate>().unwrap_err();
         assert_eq!(
             e.to_string(),
-            "unknown duplicate-key policy \"Last\": expected error, first or last"
+            "unknown duplicate-key policy \"Last\": expected error, first, last or keep"
         );
     }
 }

@@ -6,13 +6,15 @@ use zerocopy::IntoBytes;
 use zidx_format::placement::{
     emit_slots, home_slots_for, max_displacement, sort_canonical, HashedRecord,
 };
+use zidx_format::fences::{separator, FencesBuilder, DEFAULT_RUN_LEN, FENCE_BLOCK_SIZE};
 use zidx_format::{
-    checksum, key_digest, key_hash, Checksum, HashParams, Header, KeyHasher, RecordHeader,
-    SectionDescriptor, SectionEntry, SeedDeriver, Slot, HASH_FUNCTION_SIPHASH13,
-    HASH_FUNCTION_XXH3_64, HASH_PARAMS, HASH_PARAMS_SIZE, HASH_SLOTS, HEADER_SIZE,
-    INCOMPAT_KEYED_HASH, MAX_DISPLACEMENT, MAX_KEY_LEN, MAX_RECORDS_BYTES, MAX_VALUE_LEN, RECORDS,
-    RECORD_HEADER_SIZE, SECTION_ALIGN, SECTION_ENTRY_SIZE, SEED_ATTEMPTS, SLOT_SIZE, VERSION_MINOR,
-    VERSION_MINOR_1_0,
+    checksum, key_digest, key_hash, record_check, Checksum, HashParams, Header, KeyHasher,
+    RecordCodec, RecordHeader, SectionDescriptor, SectionEntry, SeedDeriver, Slot,
+    COMPAT_ORDERED_KEYS, HASH_FUNCTION_SIPHASH13, HASH_FUNCTION_XXH3_64, HASH_PARAMS,
+    HASH_PARAMS_SIZE, HASH_SLOTS, HEADER_SIZE, INCOMPAT_KEYED_HASH, INCOMPAT_MULTI_VALUE,
+    INCOMPAT_RECORD_CHECKSUMS, KEY_FENCES, MAX_DISPLACEMENT, MAX_KEY_LEN, MAX_RECORDS_BYTES,
+    MAX_VALUE_LEN, RECORDS, RECORD_HEADER_SIZE, SECTION_ALIGN, SECTION_ENTRY_SIZE,
+    SEED_ATTEMPTS, SLOT_SIZE, VERSION_MINOR, VERSION_MINOR_1_0, VERSION_MINOR_1_1,
 };
 
 use crate::atomic_file::AtomicFile;
@@ -20,6 +22,7 @@ use crate::buffered::{Buffered, BUFFER};
 use crate::error::WriteError;
 use crate::options::{FormatVersion, OnDuplicate, Options};
 use crate::sink::Sink;
+use crate::sorter::Sorter;
 use zidx_format::SectionId;
 
 /// The sections this writer writes, in section-table order (SPEC.md §2.2).
@@ -27,16 +30,99 @@ use zidx_format::SectionId;
 /// reader's first page holds them; the records follow, then the slots.
 /// A new section is added here, with its bytes in `finish_into`'s table.
 const SECTIONS_WRITTEN: &[&SectionDescriptor] = &[HASH_PARAMS, RECORDS, HASH_SLOTS];
-/// Bytes before the records: header, section table, hash parameters.
-const HEAD_LEN: usize =
-    HEADER_SIZE + SECTIONS_WRITTEN.len() * SECTION_ENTRY_SIZE + HASH_PARAMS_SIZE;
+/// The sections of an ordered file (SPEC.md §12.1): the key fences come
+/// last, at a multiple of 4096 bytes.
+const SECTIONS_WRITTEN_ORDERED: &[&SectionDescriptor] =
+    &[HASH_PARAMS, RECORDS, HASH_SLOTS, KEY_FENCES];
 const TABLE_OFFSET: u64 = HEADER_SIZE as u64;
-const PARAMS_OFFSET: u64 = TABLE_OFFSET + (SECTIONS_WRITTEN.len() * SECTION_ENTRY_SIZE) as u64;
-const RECORDS_OFFSET: u64 = HEAD_LEN as u64;
-const _: () = assert!(RECORDS_OFFSET.is_multiple_of(SECTION_ALIGN));
-/// Entries in the section table (at most 256, so the cast is exact).
-#[allow(clippy::cast_possible_truncation)]
-const SECTION_COUNT: u32 = SECTIONS_WRITTEN.len() as u32;
+
+/// What a build writes, fixed by its options when it starts.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    sections: &'static [&'static SectionDescriptor],
+    codec: RecordCodec,
+    ordered: bool,
+    multi_value: bool,
+}
+
+impl Plan {
+    /// The plan for `options`, or the feature its format version cannot
+    /// carry.
+    fn new(options: &Options) -> Result<Plan, WriteError> {
+        let multi_value = options.on_duplicate == OnDuplicate::Keep;
+        let version = options.format_version;
+        if version != FormatVersion::V1_2 {
+            let needs = if multi_value {
+                Some("--on-duplicate keep")
+            } else if options.record_checksums {
+                Some("--checked")
+            } else {
+                None
+            };
+            if let Some(feature) = needs {
+                return Err(WriteError::NeedsNewerFormat {
+                    feature,
+                    version: version.name(),
+                });
+            }
+        }
+        let ordered = options.is_ordered();
+        Ok(Plan {
+            sections: if ordered {
+                SECTIONS_WRITTEN_ORDERED
+            } else {
+                SECTIONS_WRITTEN
+            },
+            codec: RecordCodec::new(options.record_checksums),
+            ordered,
+            multi_value,
+        })
+    }
+
+    /// Bytes before the records: header, section table, hash parameters.
+    fn head_len(&self) -> usize {
+        HEADER_SIZE + self.sections.len() * SECTION_ENTRY_SIZE + HASH_PARAMS_SIZE
+    }
+
+    fn params_offset(&self) -> u64 {
+        TABLE_OFFSET + (self.sections.len() * SECTION_ENTRY_SIZE) as u64
+    }
+
+    /// Where the records section starts; a multiple of 8, since the head
+    /// is made of 8-byte multiples.
+    fn records_offset(&self) -> u64 {
+        self.head_len() as u64
+    }
+
+    /// Entries in the section table (at most 4).
+    fn section_count(&self) -> u32 {
+        u32::try_from(self.sections.len()).unwrap_or(u32::MAX)
+    }
+
+    /// `(version_minor, compat, incompat)` for the header.
+    fn header_bits(&self, version: FormatVersion) -> (u16, u64, u64) {
+        let compat = if self.ordered { COMPAT_ORDERED_KEYS } else { 0 };
+        let mut incompat = if version == FormatVersion::V1_0 {
+            0
+        } else {
+            INCOMPAT_KEYED_HASH
+        };
+        if self.multi_value {
+            incompat |= INCOMPAT_MULTI_VALUE;
+        }
+        if self.codec.checked() {
+            incompat |= INCOMPAT_RECORD_CHECKSUMS;
+        }
+        let minor = if compat != 0 || incompat & !INCOMPAT_KEYED_HASH != 0 {
+            VERSION_MINOR
+        } else if incompat != 0 {
+            VERSION_MINOR_1_1
+        } else {
+            VERSION_MINOR_1_0
+        };
+        (minor, compat, incompat)
+    }
+}
 
 /// `remaining` bytes, but at most `cap`: the size of the next chunk.
 fn chunk_len(remaining: u64, cap: usize) -> usize {
@@ -97,6 +183,11 @@ pub struct Summary {
     pub slot_count: u64,
     /// Largest displacement in the hash table.
     pub max_displacement: u32,
+    /// Distinct keys: the records, unless keys have several values.
+    pub distinct_keys: u64,
+    /// Sorted runs an ordered build wrote to temporary files (0 when its
+    /// records fit in [`Options::sort_buffer`]).
+    pub sort_runs: u64,
 }
 
 /// Builds one index. See the [crate docs](crate) for an example.
@@ -108,6 +199,14 @@ pub struct Summary {
 pub struct Writer<S: Sink = AtomicFile> {
     out: Buffered<S>,
     options: Options,
+    plan: Plan,
+    /// Ordered builds: the records, until they are written in key order.
+    sorter: Option<Sorter>,
+    inserted: u64,
+    /// Record bytes for a check to be computed over.
+    scratch: Vec<u8>,
+    /// Options no format can carry (`Writer::memory` reports them late).
+    refused: Option<(&'static str, &'static str)>,
     hashed: Vec<HashedRecord>,
     records_len: u64,
     /// Test hook: a table hash replacing the format's.
@@ -121,7 +220,7 @@ impl<S: Sink> std::fmt::Debug for Writer<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Writer")
             .field("sink", &self.out.name())
-            .field("inserted", &self.hashed.len())
+            .field("inserted", &self.inserted)
             .field("records_len", &self.records_len)
             .finish_non_exhaustive()
     }
@@ -167,14 +266,16 @@ impl Writer<Vec<u8>> {
     /// assert_eq!(index.get(b"k")?, Some(&b"v"[..]));
     /// # Ok(()) }
     /// ```
+    ///
+    /// Options that no format version can carry together (see
+    /// [`WriteError::NeedsNewerFormat`]) make the first
+    /// [`insert`](Writer::insert) fail.
     pub fn memory(options: Options) -> Writer<Vec<u8>> {
-        let mut writer = Writer {
-            out: Buffered::new(Vec::new()),
-            options,
-            hashed: Vec::new(),
-            records_len: 0,
-            hash_override: None,
-        };
+        let plan = Plan::new(&options);
+        let mut writer = Writer::with_plan(Vec::new(), options, plan.as_ref().ok().copied());
+        if let Err(WriteError::NeedsNewerFormat { feature, version }) = plan {
+            writer.refused = Some((feature, version));
+        }
         // Appending to memory cannot fail.
         let _ = writer.start();
         writer
@@ -189,21 +290,37 @@ impl Writer<Vec<u8>> {
 impl<S: Sink> Writer<S> {
     /// Starts a build that writes to `sink`.
     pub fn to_sink(sink: S, options: Options) -> Result<Writer<S>, WriteError> {
-        let mut writer = Writer {
+        let plan = Plan::new(&options)?;
+        let mut writer = Writer::with_plan(sink, options, Some(plan));
+        writer.start()?;
+        Ok(writer)
+    }
+
+    fn with_plan(sink: S, options: Options, plan: Option<Plan>) -> Writer<S> {
+        let plan = plan.unwrap_or(Plan {
+            sections: SECTIONS_WRITTEN,
+            codec: RecordCodec::PLAIN,
+            ordered: false,
+            multi_value: false,
+        });
+        Writer {
             out: Buffered::new(sink),
+            sorter: plan.ordered.then(|| Sorter::new(options.sort_buffer)),
             options,
+            plan,
+            inserted: 0,
+            scratch: Vec::new(),
+            refused: None,
             hashed: Vec::new(),
             records_len: 0,
             hash_override: None,
-        };
-        writer.start()?;
-        Ok(writer)
+        }
     }
 
     /// Room for header, section table and hash parameters, filled in by
     /// finish(); the records that follow are checksummed as written.
     fn start(&mut self) -> Result<(), WriteError> {
-        self.out.append_zeros(HEAD_LEN)?;
+        self.out.append_zeros(self.plan.head_len())?;
         self.out.start_checksum()
     }
 
@@ -225,12 +342,15 @@ impl<S: Sink> Writer<S> {
 
     /// Number of records inserted so far (including duplicates).
     pub fn inserted(&self) -> u64 {
-        self.hashed.len() as u64
+        self.inserted
     }
 
     /// Appends a record. The value goes to the sink now; only the key's hash
-    /// and the record's offset stay in memory.
+    /// and the record's offset stay in memory. In an ordered build the
+    /// record goes to the sort buffer instead (spilled to temporary files
+    /// beyond [`Options::sort_buffer`]).
     pub fn insert(&mut self, key: &[u8], value: &[u8]) -> Result<(), WriteError> {
+        self.check_options()?;
         let record = self.inserted();
         let key_len = u16::try_from(key.len()).map_err(|_| WriteError::KeyTooLong {
             record,
@@ -243,41 +363,177 @@ impl<S: Sink> Writer<S> {
             max: MAX_VALUE_LEN,
         })?;
         let head = RecordHeader::new(key_len, value_len);
-        let len = head.record_len();
+        let len = self.plan.codec.record_len(&head);
         if self.records_len + len >= MAX_RECORDS_BYTES {
             return Err(WriteError::TooLarge { record });
         }
-        self.out.append(&[head.as_bytes(), key, value])?;
-        self.hashed
-            .push(HashedRecord::new(self.first_hash(key), self.records_len));
+        if let Some(sorter) = &mut self.sorter {
+            let failed = sorter.push(key, value, record);
+            failed.map_err(|e| self.out.io_error("write a sorted run to", e))?;
+        } else {
+            append_record(&mut self.out, self.plan.codec, &mut self.scratch, head, key, value)?;
+            self.hashed
+                .push(HashedRecord::new(self.first_hash(key), self.records_len));
+        }
         self.records_len += len;
+        self.inserted += 1;
         Ok(())
+    }
+
+    /// Writes the sorted records in key order to the records section,
+    /// applying the duplicate policy to each group of equal keys; keeps one
+    /// `(hash, offset)` per distinct key and returns the key fences.
+    fn write_sorted(&mut self, sorter: Sorter) -> Result<Sorted, WriteError> {
+        let codec = self.plan.codec;
+        let policy = self.options.on_duplicate;
+        let mut fences = FencesBuilder::new(DEFAULT_RUN_LEN);
+        let mut fence_bytes: Vec<u8> = Vec::new();
+        let mut written = 0u64;
+        let mut offset = 0u64;
+        // The previous record's key and its group's first insertion index.
+        let mut last_key: Vec<u8> = Vec::new();
+        let mut group_first = 0u64;
+        let mut any = false;
+        // `last`: the record waiting for its group to end.
+        let mut pending: Option<(Vec<u8>, Vec<u8>)> = None;
+        let Writer {
+            out,
+            scratch,
+            hashed,
+            hash_override,
+            options,
+            ..
+        } = self;
+        let first_hash = |key: &[u8]| first_hash_of(options.format_version, *hash_override, key);
+        let mut emit = |out: &mut Buffered<S>,
+                        fences: &mut FencesBuilder,
+                        hashed: &mut Vec<HashedRecord>,
+                        scratch: &mut Vec<u8>,
+                        prev_key: Option<&[u8]>,
+                        key: &[u8],
+                        value: &[u8]|
+         -> Result<(), WriteError> {
+            let run_len = u64::from(fences.run_len());
+            if written.is_multiple_of(run_len) {
+                let sep = prev_key.map_or(&key[..0], |p| separator(p, key));
+                fences.push(offset, sep, &mut |b: &[u8]| {
+                    fence_bytes.extend_from_slice(b);
+                    Ok::<(), WriteError>(())
+                })?;
+            }
+            if prev_key != Some(key) {
+                hashed.push(HashedRecord::new(first_hash(key), offset));
+            }
+            // Lengths were checked when the record was inserted.
+            let head = RecordHeader::new(
+                u16::try_from(key.len()).unwrap_or(u16::MAX),
+                u32::try_from(value.len()).unwrap_or(u32::MAX),
+            );
+            append_record(out, codec, scratch, head, key, value)?;
+            offset += codec.record_len(&head);
+            written += 1;
+            Ok(())
+        };
+        // The last key written, for separators and groups.
+        let mut prev_written: Vec<u8> = Vec::new();
+        let mut wrote_any = false;
+        let sort_error = |e| WriteError::Io {
+            op: "read a sorted run from",
+            path: std::env::temp_dir(),
+            source: e,
+        };
+        sorter.drain(sort_error, |key: &[u8], value: &[u8], ordinal: u64| -> Result<(), WriteError> {
+            let repeat = any && key == last_key.as_slice();
+            if !repeat {
+                group_first = ordinal;
+            }
+            match (policy, repeat) {
+                (OnDuplicate::Error, true) => {
+                    return Err(WriteError::DuplicateKey {
+                        key: key.to_vec(),
+                        first: group_first,
+                        second: ordinal,
+                    })
+                }
+                (OnDuplicate::First, true) => {}
+                (OnDuplicate::Last, _) => {
+                    if let Some((k, v)) = pending.take().filter(|_| !repeat) {
+                        let prev = wrote_any.then_some(prev_written.as_slice());
+                        emit(out, &mut fences, hashed, scratch, prev, &k, &v)?;
+                        prev_written = k;
+                        wrote_any = true;
+                    }
+                    pending = Some((key.to_vec(), value.to_vec()));
+                }
+                _ => {
+                    let prev = wrote_any.then_some(prev_written.as_slice());
+                    emit(out, &mut fences, hashed, scratch, prev, key, value)?;
+                    prev_written.clear();
+                    prev_written.extend_from_slice(key);
+                    wrote_any = true;
+                }
+            }
+            last_key.clear();
+            last_key.extend_from_slice(key);
+            any = true;
+            Ok(())
+        })?;
+        if let Some((k, v)) = pending.take() {
+            let prev = wrote_any.then_some(prev_written.as_slice());
+            emit(out, &mut fences, hashed, scratch, prev, &k, &v)?;
+        }
+        let (runs, _) = fences.finish(&mut |b: &[u8]| {
+            fence_bytes.extend_from_slice(b);
+            Ok::<(), WriteError>(())
+        })?;
+        self.records_len = offset;
+        Ok(Sorted {
+            fences: fence_bytes,
+            runs,
+            records: written,
+        })
+    }
+
+    /// The error for options no format version carries, if any.
+    fn check_options(&self) -> Result<(), WriteError> {
+        match self.refused {
+            Some((feature, version)) => Err(WriteError::NeedsNewerFormat { feature, version }),
+            None => Ok(()),
+        }
     }
 
     /// The hash kept for each record while records arrive, which finds
     /// duplicates: in 1.1 the key's digest (SPEC.md §6.3), in 1.0 the table
     /// hash under seed 0.
     fn first_hash(&self, key: &[u8]) -> u64 {
-        match (self.options.format_version, self.hash_override) {
-            (FormatVersion::V1_0, Some(f)) => f(key, 0),
-            (FormatVersion::V1_0, None) => key_hash(key, 0),
-            (_, _) => key_digest(key),
-        }
+        first_hash_of(self.options.format_version, self.hash_override, key)
     }
 
     /// Lays out the hash table, writes it with the header and section table,
     /// and publishes the file through the sink. Returns what was built and
     /// what the sink handed back.
-    pub fn finish_into(self) -> Result<(Summary, S::Published), WriteError> {
+    pub fn finish_into(mut self) -> Result<(Summary, S::Published), WriteError> {
+        self.check_options()?;
+        self.out.check_not_failed()?;
+        let mut sort_runs = 0;
+        let sorted = match self.sorter.take() {
+            Some(sorter) => {
+                sort_runs = sorter.spilled_runs() as u64;
+                Some(self.write_sorted(sorter)?)
+            }
+            None => None,
+        };
         let Writer {
             mut out,
             options,
+            plan,
+            inserted,
             hashed: mut entries,
             mut records_len,
             hash_override,
+            ..
         } = self;
-        out.check_not_failed()?;
-        let inserted = entries.len() as u64;
+        let records_offset = plan.records_offset();
         let mut records_checksum = out.take_checksum()?;
 
         // Duplicates are removed with the first hash, whatever seed is
@@ -304,11 +560,11 @@ impl<S: Sink> Writer<S> {
         for attempt in 0..SEED_ATTEMPTS {
             if version == FormatVersion::V1_0 && attempt > 0 {
                 hasher = table_hash(attempt);
-                rehash(&mut out, &hasher, &mut entries, &dropped, records_len)?;
+                rehash(&mut out, &plan, &hasher, &mut entries, &dropped, records_len)?;
             }
             sort_canonical(&mut entries);
             if !deduplicated {
-                match deduplicate(&mut out, &options, &mut entries, &mut dropped)? {
+                match deduplicate(&mut out, &plan, &options, &mut entries, &mut dropped)? {
                     Ok(()) => deduplicated = true,
                     // In 1.1 the first hash does not depend on the seed.
                     Err(problem) if version == FormatVersion::V1_0 => {
@@ -334,7 +590,7 @@ impl<S: Sink> Writer<S> {
                     seeds
                 });
                 hasher = table_hash(seeds.seed(attempt));
-                rehash(&mut out, &hasher, &mut entries, &dropped, records_len)?;
+                rehash(&mut out, &plan, &hasher, &mut entries, &dropped, records_len)?;
                 sort_canonical(&mut entries);
             }
             let slot_count = home_slots_for(entries.len() as u64);
@@ -360,18 +616,24 @@ impl<S: Sink> Writer<S> {
         let seed = hasher.seed();
 
         if !dropped.is_empty() {
-            let (len, sum) = compact(&mut out, &mut entries, &mut dropped, records_len)?;
+            let (len, sum) = compact(
+                &mut out,
+                records_offset,
+                &mut entries,
+                &mut dropped,
+                records_len,
+            )?;
             records_len = len;
             records_checksum = sum;
             sort_canonical(&mut entries);
         }
 
         // Slots, after padding the records to an 8-byte boundary.
-        let records_end = RECORDS_OFFSET + records_len;
+        let records_end = records_offset + records_len;
         let slots_offset = records_end.next_multiple_of(SECTION_ALIGN);
         out.seek(records_end)?;
         // At most SECTION_ALIGN - 1 bytes.
-        out.append_zeros(chunk_len(slots_offset - records_end, HEAD_LEN))?;
+        out.append_zeros(chunk_len(slots_offset - records_end, SECTION_ALIGN as usize))?;
         out.start_checksum()?;
         emit_slots(&entries, slot_count, max_disp, |slot: Slot| {
             out.append(&[&slot.to_bytes()])
@@ -379,44 +641,63 @@ impl<S: Sink> Writer<S> {
         let slots_checksum = out.take_checksum()?;
         let slot_total = slot_count + u64::from(max_disp);
         let slots_len = slot_total * SLOT_SIZE as u64;
-        let file_len = slots_offset + slots_len;
+        let slots_end = slots_offset + slots_len;
+        // Ordered files end with the key fences, at a page boundary so
+        // that no block straddles two pages (SPEC.md §12.2).
+        let (fences_offset, fences_checksum) = match &sorted {
+            Some(sorted) => {
+                let at = slots_end.next_multiple_of(FENCE_BLOCK_SIZE as u64);
+                out.append_zeros(chunk_len(at - slots_end, FENCE_BLOCK_SIZE))?;
+                out.start_checksum()?;
+                out.append(&[&sorted.fences])?;
+                (at, out.take_checksum()?)
+            }
+            None => (slots_end, 0),
+        };
+        let fences_len = sorted.as_ref().map_or(0, |s| s.fences.len() as u64);
+        let file_len = fences_offset + fences_len;
+        let record_count = sorted
+            .as_ref()
+            .map_or(entries.len() as u64, |s| s.records);
 
         let params = HashParams::new(hasher.stored(), slot_count, max_disp);
-        // One entry per written section, in SECTIONS_WRITTEN's order.
-        let table: Vec<SectionEntry> = SECTIONS_WRITTEN
+        // One entry per written section, in the plan's order.
+        let table: Vec<SectionEntry> = plan
+            .sections
             .iter()
             .map(|&section| {
                 let (offset, length, items, sum) = match section.id {
                     SectionId::HASH_PARAMS => (
-                        PARAMS_OFFSET,
+                        plan.params_offset(),
                         HASH_PARAMS_SIZE as u64,
                         1,
                         checksum(params.as_bytes()),
                     ),
-                    SectionId::RECORDS => (
-                        RECORDS_OFFSET,
-                        records_len,
-                        entries.len() as u64,
-                        records_checksum,
+                    SectionId::RECORDS => {
+                        (records_offset, records_len, record_count, records_checksum)
+                    }
+                    SectionId::KEY_FENCES => (
+                        fences_offset,
+                        fences_len,
+                        sorted.as_ref().map_or(0, |s| s.runs),
+                        fences_checksum,
                     ),
                     _ => (slots_offset, slots_len, slot_total, slots_checksum),
                 };
                 SectionEntry::new(section, offset, length, items, sum)
             })
             .collect();
-        let (minor, incompat) = match version {
-            FormatVersion::V1_0 => (VERSION_MINOR_1_0, 0),
-            _ => (VERSION_MINOR, INCOMPAT_KEYED_HASH),
-        };
+        let (minor, compat, incompat) = plan.header_bits(version);
         let header = Header::new(
             minor,
+            compat,
             incompat,
             file_len,
             TABLE_OFFSET,
-            SECTION_COUNT,
+            plan.section_count(),
             checksum(table.as_slice().as_bytes()),
         );
-        let mut head = Vec::with_capacity(HEAD_LEN);
+        let mut head = Vec::with_capacity(plan.head_len());
         head.extend_from_slice(header.as_bytes());
         head.extend_from_slice(table.as_slice().as_bytes());
         head.extend_from_slice(params.as_bytes());
@@ -424,16 +705,58 @@ impl<S: Sink> Writer<S> {
         let published = out.into_sink()?.publish()?;
         Ok((
             Summary {
-                records: entries.len() as u64,
+                records: record_count,
                 inserted,
                 file_len,
                 seed,
                 slot_count,
                 max_displacement: max_disp,
+                distinct_keys: entries.len() as u64,
+                sort_runs,
             },
             published,
         ))
     }
+}
+
+/// The hash kept for each record while records arrive (see
+/// `Writer::first_hash`).
+fn first_hash_of(version: FormatVersion, hash_override: Option<HashFunction>, key: &[u8]) -> u64 {
+    match (version, hash_override) {
+        (FormatVersion::V1_0, Some(f)) => f(key, 0),
+        (FormatVersion::V1_0, None) => key_hash(key, 0),
+        (_, _) => key_digest(key),
+    }
+}
+
+/// Appends one record, with its check when `codec` says so.
+fn append_record<S: Sink>(
+    out: &mut Buffered<S>,
+    codec: RecordCodec,
+    scratch: &mut Vec<u8>,
+    head: RecordHeader,
+    key: &[u8],
+    value: &[u8],
+) -> Result<(), WriteError> {
+    if !codec.checked() {
+        return out.append(&[head.as_bytes(), key, value]);
+    }
+    scratch.clear();
+    scratch.extend_from_slice(head.as_bytes());
+    scratch.extend_from_slice(key);
+    scratch.extend_from_slice(value);
+    let check = record_check(scratch).to_le_bytes();
+    out.append(&[scratch, &check])
+}
+
+/// What `Writer::write_sorted` wrote.
+struct Sorted {
+    /// The `key_fences` section.
+    fences: Vec<u8>,
+    /// Its runs.
+    runs: u64,
+    /// Records written.
+    records: u64,
 }
 
 /// A record seen by [`Scanner`]: its offset and key.
@@ -446,6 +769,9 @@ struct Scanned<'a> {
 /// buffered chunks, skipping values.
 struct Scanner<'a, S: Sink> {
     out: &'a mut Buffered<S>,
+    /// File offset of the records section.
+    base: u64,
+    codec: RecordCodec,
     records_len: u64,
     pos: u64,
     buf: Vec<u8>,
@@ -454,9 +780,11 @@ struct Scanner<'a, S: Sink> {
 }
 
 impl<'a, S: Sink> Scanner<'a, S> {
-    fn new(out: &'a mut Buffered<S>, records_len: u64) -> Scanner<'a, S> {
+    fn new(out: &'a mut Buffered<S>, plan: &Plan, records_len: u64) -> Scanner<'a, S> {
         Scanner {
             out,
+            base: plan.records_offset(),
+            codec: plan.codec,
             records_len,
             pos: 0,
             buf: vec![0; BUFFER],
@@ -477,7 +805,7 @@ impl<'a, S: Sink> Scanner<'a, S> {
             .copied()
             .unwrap_or(RecordHeader::new(0, 0));
         let key_len = usize::from(head.key_len.get());
-        self.pos = at + head.record_len();
+        self.pos = at + self.codec.record_len(&head);
         let key = self.bytes(at + RECORD_HEADER_SIZE as u64, key_len)?;
         Ok(Some(Scanned { offset: at, key }))
     }
@@ -489,7 +817,7 @@ impl<'a, S: Sink> Scanner<'a, S> {
         if !in_buf {
             let want = chunk_len(self.records_len - at, self.buf.len());
             self.out
-                .read_at(RECORDS_OFFSET + at, &mut self.buf[..want])?;
+                .read_at(self.base + at, &mut self.buf[..want])?;
             self.buf_start = at;
             self.buf_len = want;
         }
@@ -500,22 +828,21 @@ impl<'a, S: Sink> Scanner<'a, S> {
 }
 
 /// Reads the key of the record at records offset `offset`.
-fn read_key<S: Sink>(out: &mut Buffered<S>, offset: u64) -> Result<Vec<u8>, WriteError> {
+fn read_key<S: Sink>(out: &mut Buffered<S>, base: u64, offset: u64) -> Result<Vec<u8>, WriteError> {
     let mut head = [0u8; RECORD_HEADER_SIZE];
-    out.read_at(RECORDS_OFFSET + offset, &mut head)?;
+    out.read_at(base + offset, &mut head)?;
     let key_len = RecordHeader::read(&head).map_or(0, |h| h.key_len.get());
     let mut key = vec![0u8; usize::from(key_len)];
-    out.read_at(
-        RECORDS_OFFSET + offset + RECORD_HEADER_SIZE as u64,
-        &mut key,
-    )?;
+    out.read_at(base + offset + RECORD_HEADER_SIZE as u64, &mut key)?;
     Ok(key)
 }
 
 /// Recomputes every live entry's hash under `seed`, reading keys back in
-/// one sequential pass.
+/// one sequential pass. With several values per key, only the first record
+/// of each group has an entry (SPEC.md §12.3).
 fn rehash<S: Sink>(
     out: &mut Buffered<S>,
+    plan: &Plan,
     hasher: &TableHash,
     entries: &mut Vec<HashedRecord>,
     dropped: &[u64],
@@ -523,10 +850,19 @@ fn rehash<S: Sink>(
 ) -> Result<(), WriteError> {
     entries.clear();
     let mut dropped = dropped.iter().copied().peekable();
-    let mut scan = Scanner::new(out, records_len);
+    let mut scan = Scanner::new(out, plan, records_len);
+    let mut previous: Option<Vec<u8>> = None;
     while let Some(Scanned { offset, key }) = scan.next()? {
         if dropped.next_if_eq(&offset).is_some() {
             continue;
+        }
+        if plan.multi_value {
+            if previous.as_deref() == Some(key) {
+                continue;
+            }
+            let p = previous.get_or_insert_with(Vec::new);
+            p.clear();
+            p.extend_from_slice(key);
         }
         entries.push(HashedRecord::new(hasher.hash(key), offset));
     }
@@ -539,6 +875,7 @@ fn rehash<S: Sink>(
 /// one full hash, which no table could hold.
 fn deduplicate<S: Sink>(
     out: &mut Buffered<S>,
+    plan: &Plan,
     options: &Options,
     entries: &mut Vec<HashedRecord>,
     dropped: &mut Vec<u64>,
@@ -551,10 +888,13 @@ fn deduplicate<S: Sink>(
             // (key, index of the surviving entry) for each distinct key.
             let mut distinct: Vec<(Vec<u8>, usize)> = Vec::new();
             for j in i..run_end {
-                let key = read_key(out, entries[j].offset)?;
+                let key = read_key(out, plan.records_offset(), entries[j].offset)?;
                 match distinct.iter().position(|(k, _)| *k == key) {
                     Some(d) => match options.on_duplicate {
-                        OnDuplicate::Error => {
+                        // `keep` builds are ordered, and their entries hold
+                        // one record per distinct key: reaching here would
+                        // be a bug, reported rather than dropping a record.
+                        OnDuplicate::Error | OnDuplicate::Keep => {
                             let (first, second) =
                                 (entries[distinct[d].1].offset, entries[j].offset);
                             return Err(WriteError::DuplicateKey {
@@ -612,6 +952,7 @@ fn record_ordinal(entries: &[HashedRecord], offset: u64) -> u64 {
 /// pass over the file is needed to find them.
 fn compact<S: Sink>(
     out: &mut Buffered<S>,
+    base: u64,
     entries: &mut [HashedRecord],
     dropped: &mut [u64],
     records_len: u64,
@@ -626,7 +967,7 @@ fn compact<S: Sink>(
     let mut done = 0u64;
     while done < unmoved {
         let n = chunk_len(unmoved - done, buf.len());
-        out.read_at(RECORDS_OFFSET + done, &mut buf[..n])?;
+        out.read_at(base + done, &mut buf[..n])?;
         sum.update(&buf[..n]);
         done += n as u64;
     }
@@ -643,14 +984,14 @@ fn compact<S: Sink>(
         let mut copied = 0u64;
         while copied < len {
             let n = chunk_len(len - copied, buf.len());
-            out.read_at(RECORDS_OFFSET + offset + copied, &mut buf[..n])?;
-            out.write_at(RECORDS_OFFSET + write_pos + copied, &buf[..n])?;
+            out.read_at(base + offset + copied, &mut buf[..n])?;
+            out.write_at(base + write_pos + copied, &buf[..n])?;
             sum.update(&buf[..n]);
             copied += n as u64;
         }
         entries[i].offset = write_pos;
         write_pos += len;
     }
-    out.truncate(RECORDS_OFFSET + write_pos)?;
+    out.truncate(base + write_pos)?;
     Ok((write_pos, sum.finish()))
 }

@@ -3,7 +3,7 @@ use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 
-use zidx_format::{home_slot, FileLayout, KeyHasher, SLOT_SIZE};
+use zidx_format::{home_slot, FileLayout, KeyHasher, RecordCodec, SLOT_SIZE};
 
 use crate::error::Error;
 use crate::file_bytes::FileBytes;
@@ -30,6 +30,9 @@ pub struct Index<S = FileBytes> {
     /// Set when the storage holds the file in memory: lookups then take
     /// the in-memory path first.
     resident: Option<ResidentLayout>,
+    codec: RecordCodec,
+    /// The top level of `key_fences`, parsed on the first ordered query.
+    pub(crate) fences: std::sync::OnceLock<Result<zidx_format::fences::FenceTop, zidx_format::FormatError>>,
 }
 
 /// Slots and records up to this size are looked up one key at a time by
@@ -260,11 +263,14 @@ impl<S: Storage> Index<S> {
         let resident = storage
             .resident()
             .and_then(|_| ResidentLayout::new(&layout));
+        let codec = layout.record_codec();
         Ok(Index {
             storage,
             layout,
             hasher,
             resident,
+            codec,
+            fences: std::sync::OnceLock::new(),
         })
     }
 
@@ -404,10 +410,10 @@ impl<S: Storage> Index<S> {
             // one more miss, taken one key at a time in stage 4.
             ranges.clear();
             for (_, first) in probes.iter().flatten() {
-                if let Some(extent) =
-                    first.and_then(|at| record_access::locate(&self.storage, section, at).ok())
-                {
-                    let ends = [extent.key.end, extent.value.end];
+                if let Some(extent) = first.and_then(|at| {
+                    record_access::locate(&self.storage, section, self.codec(), at).ok()
+                }) {
+                    let ends = [extent.key.end, extent.end];
                     ranges.extend(ends.map(|end| {
                         let last = records_base + end.saturating_sub(1);
                         last..last + 1
@@ -514,20 +520,57 @@ impl<S: Storage> Index<S> {
         probe: &mut Probe<S::Bytes<'s>>,
         first: Option<u64>,
     ) -> Result<Option<S::Bytes<'s>>, Error> {
+        Ok(self
+            .resolve_record(key, probe, first)?
+            .map(|(_, value)| value))
+    }
+
+    /// [`resolve`](Index::resolve), returning the record's offset too.
+    /// In a file with record checks, the record found is checked, and so
+    /// is every candidate whose key differs (its fingerprint matched, so
+    /// its key may be ours, damaged): a damaged record is an error, not a
+    /// miss.
+    #[inline]
+    fn resolve_record<'s>(
+        &'s self,
+        key: &[u8],
+        probe: &mut Probe<S::Bytes<'s>>,
+        first: Option<u64>,
+    ) -> Result<Option<(u64, S::Bytes<'s>)>, Error> {
         let section = self.layout.records();
+        let codec = self.codec();
         let mut candidate = match first {
             Some(at) => Some(at),
             None => probe.next(),
         };
         while let Some(at) = candidate {
-            let extent = record_access::locate(&self.storage, section, at)?;
-            let stored = record_access::bytes(&self.storage, section, extent.key)?;
-            if stored.as_ref() == key {
-                return record_access::bytes(&self.storage, section, extent.value).map(Some);
+            let extent = record_access::locate(&self.storage, section, codec, at)?;
+            let stored = record_access::bytes(&self.storage, section, extent.key.clone())?;
+            let found = stored.as_ref() == key;
+            record_access::verify(&self.storage, section, codec, at, &extent)?;
+            if found {
+                let value = record_access::bytes(&self.storage, section, extent.value)?;
+                return Ok(Some((at, value)));
             }
             candidate = probe.next();
         }
         Ok(None)
+    }
+
+    /// The offset of the record `key` leads to through the hash index
+    /// (with several values per key, the first of its group).
+    pub(crate) fn find_record(&self, key: &[u8]) -> Result<Option<u64>, Error> {
+        if self.layout.slot_count() == 0 {
+            return Ok(None);
+        }
+        let mut probe = self.probe(self.hasher.hash(key))?;
+        Ok(self.resolve_record(key, &mut probe, None)?.map(|(at, _)| at))
+    }
+
+    /// How the file's records are laid out.
+    #[inline]
+    pub(crate) fn codec(&self) -> RecordCodec {
+        self.codec
     }
 
     /// Number of records.
@@ -540,10 +583,12 @@ impl<S: Storage> Index<S> {
         self.len() == 0
     }
 
-    /// Iterates over every record in stored order (the order they were
-    /// inserted). Yields `Err` once and stops if a record is corrupt.
+    /// Iterates over every record in stored order: the order they were
+    /// inserted, or key order in an ordered file. Yields `Err` once and
+    /// stops if a record is corrupt (or, in a file with record checks,
+    /// damaged).
     pub fn iter(&self) -> Records<'_, S> {
-        Records::new(&self.storage, self.layout.records())
+        Records::new(&self.storage, self.layout.records(), self.codec)
     }
 
     /// The index's key hash (its function and seed).

@@ -1,17 +1,20 @@
 //! Reading one record through [`Storage`]: the only place the reader turns
-//! a records-section offset into a key and a value.
+//! a records-section offset into a key and a value, and checks the record's
+//! check when the file has them (SPEC.md §12.4).
 
-use zidx_format::{header_past_end, RecordExtent, RecordHeader, SectionInfo, RECORD_HEADER_SIZE};
+use zidx_format::{header_past_end, RecordCodec, RecordExtent, RecordHeader, SectionInfo, RECORD_HEADER_SIZE};
 
 use crate::error::Error;
 use crate::storage::Storage;
 
 /// Where the key and value of the record at `at` (an offset within the
-/// records section) lie, checked against the section's end.
+/// records section) lie, checked against the section's end. Does not
+/// compare the record's check: [`verify`] does.
 #[inline]
 pub(crate) fn locate<S: Storage + ?Sized>(
     storage: &S,
     section: &SectionInfo,
+    codec: RecordCodec,
     at: u64,
 ) -> Result<RecordExtent, Error> {
     let header_end = at.checked_add(RECORD_HEADER_SIZE as u64);
@@ -21,7 +24,25 @@ pub(crate) fn locate<S: Storage + ?Sized>(
     let raw = storage.read_at(section.offset + at, RECORD_HEADER_SIZE as u64)?;
     let head = RecordHeader::read(raw.as_ref())
         .ok_or_else(|| header_past_end(at, section.offset, section.length))?;
-    Ok(head.locate(at, section.offset, section.length)?)
+    Ok(head.locate(codec, at, section.offset, section.length)?)
+}
+
+/// Compares the check of the record at `at`, which [`locate`] found at
+/// `extent`, with its bytes; nothing to do for records without checks.
+#[inline]
+pub(crate) fn verify<S: Storage + ?Sized>(
+    storage: &S,
+    section: &SectionInfo,
+    codec: RecordCodec,
+    at: u64,
+    extent: &RecordExtent,
+) -> Result<(), Error> {
+    if !codec.checked() {
+        return Ok(());
+    }
+    let covered = bytes(storage, section, at..extent.value.end)?;
+    let check = bytes(storage, section, extent.value.end..extent.end)?;
+    Ok(codec.verify(covered.as_ref(), check.as_ref(), at, section.offset)?)
 }
 
 /// The bytes of `range`, a range of the records section that [`locate`]
@@ -47,14 +68,17 @@ pub(crate) fn bytes<'s, S: Storage + ?Sized>(
     Ok(bytes)
 }
 
-/// The key and value of the record at `at`, and the offset of the next one.
+/// The key and value of the record at `at`, checked, and the offset of the
+/// next one.
 pub(crate) fn read<'s, S: Storage + ?Sized>(
     storage: &'s S,
     section: &SectionInfo,
+    codec: RecordCodec,
     at: u64,
 ) -> Result<(S::Bytes<'s>, S::Bytes<'s>, u64), Error> {
-    let extent = locate(storage, section, at)?;
-    let next = extent.value.end;
+    let extent = locate(storage, section, codec, at)?;
+    verify(storage, section, codec, at, &extent)?;
+    let next = extent.end;
     let key = bytes(storage, section, extent.key)?;
     let value = bytes(storage, section, extent.value)?;
     Ok((key, value, next))

@@ -1,4 +1,4 @@
-use zidx_format::SectionInfo;
+use zidx_format::{RecordCodec, SectionInfo};
 
 use crate::error::Error;
 use crate::file_bytes::FileBytes;
@@ -6,13 +6,15 @@ use crate::record_access;
 use crate::storage::Storage;
 
 /// Iterator over the records of an [`Index`](crate::Index) in stored order,
-/// from [`Index::iter`](crate::Index::iter).
+/// from [`Index::iter`](crate::Index::iter). In a file with record checks,
+/// each record is checked before it is yielded.
 ///
 /// Yields at most the record count stored in the section table, so it ends
 /// on any input; after yielding an error it yields nothing more.
 pub struct Records<'a, S: Storage + ?Sized = FileBytes> {
     storage: &'a S,
     section: &'a SectionInfo,
+    codec: RecordCodec,
     pos: u64,
     remaining: u64,
 }
@@ -33,10 +35,15 @@ impl<S: Storage + ?Sized> Clone for Records<'_, S> {
 }
 
 impl<'a, S: Storage + ?Sized> Records<'a, S> {
-    pub(crate) fn new(storage: &'a S, section: &'a SectionInfo) -> Records<'a, S> {
+    pub(crate) fn new(
+        storage: &'a S,
+        section: &'a SectionInfo,
+        codec: RecordCodec,
+    ) -> Records<'a, S> {
         Records {
             storage,
             section,
+            codec,
             pos: 0,
             remaining: section.item_count,
         }
@@ -55,7 +62,7 @@ impl<'a, S: Storage + ?Sized> Iterator for Records<'a, S> {
         if self.remaining == 0 {
             return None;
         }
-        match record_access::read(self.storage, self.section, self.pos) {
+        match record_access::read(self.storage, self.section, self.codec, self.pos) {
             Ok((k, v, next)) => {
                 self.pos = next;
                 self.remaining -= 1;

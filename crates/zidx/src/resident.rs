@@ -19,8 +19,8 @@
 use std::ops::Range;
 
 use zidx_format::{
-    fingerprint, home_slot, FileLayout, RecordHeader, Slot, EMPTY_DISPLACEMENT, RECORD_HEADER_SIZE,
-    SLOT_SIZE,
+    fingerprint, home_slot, FileLayout, RecordCodec, RecordHeader, Slot, EMPTY_DISPLACEMENT,
+    RECORD_HEADER_SIZE, SLOT_SIZE,
 };
 
 /// The byte ranges the in-memory path reads, fixed when the index opens.
@@ -31,6 +31,9 @@ pub(crate) struct ResidentLayout {
     slot_count: u64,
     /// Bytes of the window of `max_displacement + 1` slots.
     window_len: usize,
+    /// Bytes after each value: the check, when records have one.
+    trailer: usize,
+    codec: RecordCodec,
 }
 
 /// Loads one byte at each of `offsets` (those inside `file`), so that a
@@ -62,6 +65,8 @@ impl ResidentLayout {
             records: range(layout.records().offset, layout.records().length)?,
             slot_count: layout.slot_count(),
             window_len: window_slots.checked_mul(SLOT_SIZE)?,
+            trailer: layout.record_codec().trailer(),
+            codec: layout.record_codec(),
         })
     }
 
@@ -111,7 +116,8 @@ impl ResidentLayout {
         let head = RecordHeader::read(file.get(at..self.records.end)?)?;
         let key_end = at + RECORD_HEADER_SIZE + usize::from(head.key_len.get());
         let value_end = key_end.checked_add(usize::try_from(head.value_len.get()).ok()?)?;
-        Some([key_end.saturating_sub(1), value_end.saturating_sub(1)])
+        let end = value_end.checked_add(self.trailer)?;
+        Some([key_end.saturating_sub(1), end.saturating_sub(1)])
     }
 
     /// Where the value of `key` (whose hash is `hash`) lies in `file`:
@@ -151,10 +157,22 @@ impl ResidentLayout {
             let key_end = RECORD_HEADER_SIZE + usize::from(head.key_len.get());
             let value_len = usize::try_from(head.value_len.get()).map_err(|_| Fallback)?;
             let value_end = key_end.checked_add(value_len).ok_or(Fallback)?;
-            if value_end > record.len() {
+            let end = value_end.checked_add(self.trailer).ok_or(Fallback)?;
+            if end > record.len() {
                 return Err(Fallback);
             }
-            if record.get(RECORD_HEADER_SIZE..key_end) == Some(key) {
+            let found = record.get(RECORD_HEADER_SIZE..key_end) == Some(key);
+            // A damaged record, ours or a candidate whose key may be ours
+            // damaged, is for the general path to report.
+            if self.trailer != 0
+                && self
+                    .codec
+                    .verify(&record[..value_end], &record[value_end..end], 0, 0)
+                    .is_err()
+            {
+                return Err(Fallback);
+            }
+            if found {
                 let base = self.records.start + at;
                 return Ok(Some(base + key_end..base + value_end));
             }

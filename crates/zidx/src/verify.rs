@@ -1,9 +1,11 @@
 //! Full verification: every checksum and every invariant of SPEC.md §7.
 
 use zidx_format::placement::{emit_slots, max_displacement, sort_canonical, HashedRecord};
+use zidx_format::fences::{separator, FenceTop, FencesBuilder};
 use zidx_format::{
-    expect_checksum, key_digest, nonzero_padding, read_record, Checksum, FormatError, SectionInfo,
-    SeedDeriver, Slot, HASH_FUNCTION_SIPHASH13, SEED_ATTEMPTS, SLOT_SIZE,
+    expect_checksum, key_digest, nonzero_padding, read_record, Checksum, FormatError,
+    RecordCodec, SectionInfo, SeedDeriver, Slot, HASH_FUNCTION_SIPHASH13, SEED_ATTEMPTS,
+    SLOT_SIZE,
 };
 use zidx_text::escape::ShowKey;
 
@@ -71,11 +73,55 @@ impl<S: Storage> Index<S> {
                     purpose: "verify's key digests, 8 bytes per record",
                 })?;
         }
-        let mut digest_of = |key: &[u8]| {
+        let codec = self.codec();
+        let multi_value = layout.multi_value();
+        // Ordered files (SPEC.md §12.5): keys in order, and the fences
+        // rebuilt from them to be compared with the stored section.
+        let mut fences = match layout.key_fences() {
+            Some(section) => Some((
+                FencesBuilder::new(stored_run_len(storage, section)?),
+                Vec::new(),
+            )),
+            None => None,
+        };
+        let mut previous: Option<Vec<u8>> = None;
+        let mut ordinal = 0u64;
+        let mut on_record = |key: &[u8], pos: u64| -> Result<(), Error> {
+            let repeat = previous.as_deref() == Some(key);
+            if let Some((builder, bytes)) = &mut fences {
+                if let Some(prev) = previous.as_deref().filter(|p| *p > key) {
+                    return Err(FormatError::Record {
+                        offset: section.offset + pos,
+                        section_offset: pos,
+                        problem: format!(
+                            "key {} comes after {} in a file whose keys are ordered",
+                            ShowKey(key),
+                            ShowKey(prev)
+                        ),
+                    }
+                    .into());
+                }
+                if ordinal.is_multiple_of(u64::from(builder.run_len())) {
+                    let sep = previous.as_deref().map_or(&key[..0], |p| separator(p, key));
+                    builder.push(pos, sep, &mut |b: &[u8]| {
+                        bytes.extend_from_slice(b);
+                        Ok::<(), Error>(())
+                    })?;
+                }
+                let p = previous.get_or_insert_with(Vec::new);
+                p.clear();
+                p.extend_from_slice(key);
+            }
+            ordinal += 1;
+            // One slot per distinct key (SPEC.md §12.3).
+            if multi_value && repeat {
+                return Ok(());
+            }
             if keyed {
                 digests.push(key_digest(key));
             }
-            hasher.hash(key)
+            hashed.push(HashedRecord::new(hasher.hash(key), pos));
+            Ok(())
         };
         let end = match storage.resident() {
             // In memory: walk the section's bytes directly, as fast as the
@@ -88,8 +134,8 @@ impl<S: Storage> Index<S> {
                     .unwrap_or_default();
                 let mut pos = 0u64;
                 for _ in 0..count {
-                    let (key, _, next) = read_record(bytes, section.offset, pos)?;
-                    hashed.push(HashedRecord::new(digest_of(key), pos));
+                    let (key, _, next) = read_record(bytes, codec, section.offset, pos)?;
+                    on_record(key, pos)?;
                     pos = next;
                 }
                 pos
@@ -100,7 +146,7 @@ impl<S: Storage> Index<S> {
                     let offset = records.position();
                     let Some(record) = records.next() else { break };
                     let (key, _) = record?;
-                    hashed.push(HashedRecord::new(digest_of(key.as_ref()), offset));
+                    on_record(key.as_ref(), offset)?;
                 }
                 records.position()
             }
@@ -115,6 +161,13 @@ impl<S: Storage> Index<S> {
                 ),
             }
             .into());
+        }
+        if let (Some((builder, mut expected)), Some(stored)) = (fences, layout.key_fences()) {
+            let (runs, _) = builder.finish(&mut |b: &[u8]| {
+                expected.extend_from_slice(b);
+                Ok::<(), Error>(())
+            })?;
+            compare_fences(storage, stored, runs, &expected)?;
         }
 
         // 1.1: the seed is the one the records give (SPEC.md §6.3).
@@ -147,7 +200,7 @@ impl<S: Storage> Index<S> {
         if max_disp != layout.max_displacement() {
             return Err(layout.wrong_max_displacement(max_disp).into());
         }
-        check_unique_keys(storage, section, &hashed)?;
+        check_unique_keys(storage, section, codec, &hashed)?;
 
         // The stored table must be the canonical one, slot for slot.
         let table = layout.hash_slots();
@@ -199,6 +252,62 @@ impl<S: Storage> Index<S> {
     }
 }
 
+/// The run length a `key_fences` section's trailer states (1 when it is
+/// out of range: the comparison then fails on the trailer's bytes).
+fn stored_run_len<S: Storage + ?Sized>(storage: &S, section: &SectionInfo) -> Result<u32, Error> {
+    let range = FenceTop::trailer_range(section.offset, section.length)?;
+    let bytes = storage.read_at(range.start, range.end - range.start)?;
+    let (trailer, _) = FenceTop::read_trailer(bytes.as_ref(), section.offset, section.length)?;
+    Ok(trailer.run_len.get().clamp(1, u32::from(u16::MAX)))
+}
+
+/// The stored `key_fences` section must be the canonical one for the
+/// records (SPEC.md §12.2), byte for byte.
+fn compare_fences<S: Storage + ?Sized>(
+    storage: &S,
+    stored: &SectionInfo,
+    runs: u64,
+    expected: &[u8],
+) -> Result<(), Error> {
+    if stored.item_count != runs {
+        return Err(FormatError::Fences {
+            offset: stored.offset,
+            problem: format!(
+                "item_count is {}, but the records make {runs} runs",
+                stored.item_count
+            ),
+        }
+        .into());
+    }
+    if stored.length != expected.len() as u64 {
+        return Err(FormatError::Fences {
+            offset: stored.offset,
+            problem: format!(
+                "the section is {} bytes, but the records give {} bytes of fences",
+                stored.length,
+                expected.len()
+            ),
+        }
+        .into());
+    }
+    let mut at = 0usize;
+    for_each_chunk(storage, stored.offset, stored.length, |offset, bytes| {
+        let want = expected.get(at..at + bytes.len()).unwrap_or_default();
+        if let Some(i) = bytes.iter().zip(want).position(|(a, b)| a != b) {
+            return Err(FormatError::Fences {
+                offset: offset + i as u64,
+                problem: format!(
+                    "byte is {:#04x}, but the records give {:#04x} (SPEC.md §12.2)",
+                    bytes[i], want[i]
+                ),
+            }
+            .into());
+        }
+        at += bytes.len();
+        Ok(())
+    })
+}
+
 /// Checks a section's bytes against its stored checksum.
 fn verify_checksum<S: Storage + ?Sized>(storage: &S, section: &SectionInfo) -> Result<(), Error> {
     let mut sum = Checksum::new();
@@ -239,9 +348,10 @@ fn for_each_chunk<S: Storage + ?Sized>(
 fn check_unique_keys<S: Storage + ?Sized>(
     storage: &S,
     section: &SectionInfo,
+    codec: RecordCodec,
     hashed: &[HashedRecord],
 ) -> Result<(), Error> {
-    let key_at = |at: u64| record_access::read(storage, section, at).map(|(k, _, _)| k);
+    let key_at = |at: u64| record_access::read(storage, section, codec, at).map(|(k, _, _)| k);
     let mut run_start = 0;
     for i in 1..hashed.len() {
         let (prev, cur) = (hashed[i - 1], hashed[i]);

@@ -1,0 +1,457 @@
+//! Ordered queries over a file whose records are stored in key order
+//! (SPEC.md §12): ranges, prefixes, first and last, rank, and every value of
+//! a key.
+//!
+//! A seek is the lookup of SPEC.md §12.2: a binary search of the top level
+//! (parsed once, on the first ordered query), then of one 4 KiB fence
+//! block, then a scan of at most one run of records. Records are then read
+//! in place, in order, so a range's keys and values borrow from the file.
+
+use std::ops::{Bound, RangeBounds};
+
+use zidx_format::fences::{FenceBlock, FenceTop};
+use zidx_format::FormatError;
+
+use crate::error::Error;
+use crate::index::Index;
+use crate::record_access;
+use crate::storage::Storage;
+
+/// Where a seek landed: the ordinal of a record and its offset in the
+/// records section (the section's length and the record count at the end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Position {
+    ordinal: u64,
+    at: u64,
+}
+
+/// How a bound compares: the first key at or after it, or after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seek {
+    AtOrAfter,
+    After,
+}
+
+impl<S: Storage> Index<S> {
+    /// The parsed top level of `key_fences`, or the error for a file that
+    /// has none, named after `operation`.
+    fn fence_top(&self, operation: &'static str) -> Result<&FenceTop, Error> {
+        let Some(section) = self.layout().key_fences() else {
+            return Err(FormatError::NotOrdered { operation }.into());
+        };
+        let top = self.fences.get_or_init(|| {
+            let storage = self.storage();
+            let read = |range: std::ops::Range<u64>| {
+                storage
+                    .read_at(range.start, range.end - range.start)
+                    .map_err(|e| FormatError::Fences {
+                        offset: range.start,
+                        problem: format!("cannot read it: {e}"),
+                    })
+            };
+            let trailer_range = FenceTop::trailer_range(section.offset, section.length)?;
+            let trailer = read(trailer_range)?;
+            let (trailer, top_range) =
+                FenceTop::read_trailer(trailer.as_ref(), section.offset, section.length)?;
+            let top = read(top_range)?;
+            FenceTop::parse(
+                &trailer,
+                top.as_ref(),
+                section.offset,
+                section.item_count,
+                self.len(),
+            )
+        });
+        top.as_ref().map_err(|e| e.clone().into())
+    }
+
+    /// The offset in the records section of the first record of `run`.
+    fn run_start(&self, top: &FenceTop, run: u64) -> Result<u64, Error> {
+        let block = top.block_of_run(run);
+        let (range, first_run, runs) = top.block(block).ok_or_else(|| FormatError::Fences {
+            offset: self.layout().key_fences().map_or(0, |s| s.offset),
+            problem: format!("no block holds run {run}"),
+        })?;
+        let bytes = self
+            .storage()
+            .read_at(range.start, range.end - range.start)?;
+        let block = FenceBlock::new(bytes.as_ref(), range.start, runs)?;
+        let (at, _) = block.fence(usize::try_from(run - first_run).unwrap_or(usize::MAX))?;
+        Ok(at)
+    }
+
+    /// The first record whose key is at or after `key` (`Seek::AtOrAfter`)
+    /// or after it (`Seek::After`): SPEC.md §12.2.
+    fn seek(&self, top: &FenceTop, key: &[u8], how: Seek) -> Result<Position, Error> {
+        let inclusive = how == Seek::After;
+        let end = Position {
+            ordinal: self.len(),
+            at: self.layout().records().length,
+        };
+        if top.runs() == 0 {
+            return Ok(end);
+        }
+        let block = top.block_for(key, inclusive);
+        let (range, first_run, runs) = top.block(block).ok_or_else(|| FormatError::Fences {
+            offset: range_start(self),
+            problem: format!("no block {block}"),
+        })?;
+        let bytes = self
+            .storage()
+            .read_at(range.start, range.end - range.start)?;
+        let fences = FenceBlock::new(bytes.as_ref(), range.start, runs)?;
+        let before = fences.count_before(key, inclusive)?;
+        // The top level sent us here because this block's first separator
+        // is before the key, so `before` is at least 1 in a valid file.
+        let j = before.saturating_sub(1);
+        let (mut at, _) = fences.fence(j)?;
+        let run = first_run + j as u64;
+        let section = self.layout().records();
+        let codec = self.codec();
+        let first = run * top.run_len();
+        for i in 0..top.records_in_run(run) {
+            let (stored, _, next) = record_access::read(self.storage(), section, codec, at)?;
+            let stored = stored.as_ref();
+            let found = match how {
+                Seek::AtOrAfter => stored >= key,
+                Seek::After => stored > key,
+            };
+            if found {
+                return Ok(Position {
+                    ordinal: first + i,
+                    at,
+                });
+            }
+            at = next;
+        }
+        // Not in the run: the answer is the next run's first record, which
+        // starts where this run ends.
+        let ordinal = first + top.records_in_run(run);
+        Ok(if ordinal >= self.len() {
+            end
+        } else {
+            Position { ordinal, at }
+        })
+    }
+
+    /// The records whose keys lie in `range`, in key order (and in
+    /// insertion order among equal keys). Every form of range works:
+    /// `"a".."c"`, `"a"..="c"`, `"a"..`, `..`, or a pair of [`Bound`]s.
+    ///
+    /// The iterator is double-ended (`.rev()` walks the range backwards)
+    /// and knows its length. Keys and values borrow from the file. Finding
+    /// the start reads the top level of the fences (once per index), one
+    /// 4 KiB block of fences and at most one run of 16 records.
+    ///
+    /// Needs a file built with ordered keys (`zidx build --ordered`); any
+    /// other file gives [`FormatError::NotOrdered`].
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use zidx_writer::{Options, Writer};
+    /// let mut w = Writer::memory(Options::default().with_ordered(true));
+    /// for (k, v) in [("pear", "3"), ("apple", "1"), ("fig", "2")] {
+    ///     w.insert(k.as_bytes(), v.as_bytes())?;
+    /// }
+    /// let index = zidx::Index::from_bytes(w.finish()?)?;
+    /// let keys: Vec<&[u8]> = index
+    ///     .range("b".."p")?
+    ///     .map(|r| r.map(|(k, _)| k))
+    ///     .collect::<Result<_, _>>()?;
+    /// assert_eq!(keys, [&b"fig"[..]]);
+    /// assert_eq!(index.range::<&str, _>(..)?.rev().count(), 3);
+    /// assert_eq!(index.rank("g")?, 2);
+    /// # Ok(()) }
+    /// ```
+    pub fn range<K: AsRef<[u8]> + ?Sized, R: RangeBounds<K>>(
+        &self,
+        range: R,
+    ) -> Result<KeyRange<'_, S>, Error> {
+        let top = self.fence_top("range")?;
+        let start = match range.start_bound() {
+            Bound::Unbounded => Position { ordinal: 0, at: 0 },
+            Bound::Included(k) => self.seek(top, k.as_ref(), Seek::AtOrAfter)?,
+            Bound::Excluded(k) => self.seek(top, k.as_ref(), Seek::After)?,
+        };
+        let end = match range.end_bound() {
+            Bound::Unbounded => self.len(),
+            Bound::Included(k) => self.seek(top, k.as_ref(), Seek::After)?.ordinal,
+            Bound::Excluded(k) => self.seek(top, k.as_ref(), Seek::AtOrAfter)?.ordinal,
+        };
+        Ok(KeyRange {
+            index: self,
+            top,
+            front: start,
+            back: end.max(start.ordinal),
+            run_cache: None,
+            failed: false,
+        })
+    }
+
+    /// The records whose keys start with `prefix`, in key order. See
+    /// [`range`](Index::range).
+    pub fn prefix(&self, prefix: impl AsRef<[u8]>) -> Result<KeyRange<'_, S>, Error> {
+        let prefix = prefix.as_ref();
+        match prefix_end(prefix) {
+            Some(end) => self.range::<[u8], _>((Bound::Included(prefix), Bound::Excluded(&end[..]))),
+            None => self.range::<[u8], _>((Bound::Included(prefix), Bound::Unbounded)),
+        }
+    }
+
+    /// The record with the smallest key (the first inserted among equal
+    /// ones), or `None` for an empty index. Needs ordered keys.
+    #[allow(clippy::type_complexity)]
+    pub fn first(&self) -> Result<Option<(S::Bytes<'_>, S::Bytes<'_>)>, Error> {
+        self.range::<[u8], _>(..)?.next().transpose()
+    }
+
+    /// The record with the largest key (the last inserted among equal
+    /// ones), or `None` for an empty index. Needs ordered keys.
+    #[allow(clippy::type_complexity)]
+    pub fn last(&self) -> Result<Option<(S::Bytes<'_>, S::Bytes<'_>)>, Error> {
+        self.range::<[u8], _>(..)?.next_back().transpose()
+    }
+
+    /// The number of records whose key is less than `key`: the ordinal of
+    /// `key` if it is stored (of its first value, with several values per
+    /// key), else where it would go. Needs ordered keys.
+    pub fn rank(&self, key: impl AsRef<[u8]>) -> Result<u64, Error> {
+        let top = self.fence_top("rank")?;
+        Ok(self.seek(top, key.as_ref(), Seek::AtOrAfter)?.ordinal)
+    }
+
+    /// Every value of `key`, in insertion order: one probe of the hash
+    /// index, then the records that follow while the key is equal. A file
+    /// built without several values per key (`--on-duplicate keep`) gives
+    /// at most one. Works on any file.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use zidx_writer::{OnDuplicate, Options, Writer};
+    /// let mut w = Writer::memory(Options::default().with_on_duplicate(OnDuplicate::Keep));
+    /// for (k, v) in [("word", "doc1"), ("other", "doc9"), ("word", "doc7")] {
+    ///     w.insert(k.as_bytes(), v.as_bytes())?;
+    /// }
+    /// let index = zidx::Index::from_bytes(w.finish()?)?;
+    /// let docs: Vec<&[u8]> = index.get_all("word")?.collect::<Result<_, _>>()?;
+    /// assert_eq!(docs, [&b"doc1"[..], b"doc7"]);
+    /// assert_eq!(index.get("word")?, Some(&b"doc1"[..]));
+    /// # Ok(()) }
+    /// ```
+    pub fn get_all(&self, key: impl AsRef<[u8]>) -> Result<Values<'_, S>, Error> {
+        let key = key.as_ref();
+        let at = self.find_record(key)?;
+        Ok(Values {
+            index: self,
+            key: key.to_vec(),
+            at: at.unwrap_or(0),
+            remaining: match at {
+                None => 0,
+                Some(_) if self.layout().multi_value() => self.len(),
+                Some(_) => 1,
+            },
+        })
+    }
+}
+
+/// File offset of the key fences, for errors.
+fn range_start<S: Storage>(index: &Index<S>) -> u64 {
+    index.layout().key_fences().map_or(0, |s| s.offset)
+}
+
+/// The smallest key greater than every key that starts with `prefix`:
+/// `prefix` without its trailing `FF` bytes, its last byte incremented.
+/// `None` when there is none (an empty or all-`FF` prefix).
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let keep = prefix.iter().rposition(|&b| b != 0xFF)?;
+    let mut end = prefix[..=keep].to_vec();
+    end[keep] += 1;
+    Some(end)
+}
+
+/// The records of a key range, from [`Index::range`] and [`Index::prefix`]:
+/// `(key, value)` pairs borrowed from the file, in key order, from either
+/// end. After an error it yields nothing more.
+pub struct KeyRange<'a, S: Storage> {
+    index: &'a Index<S>,
+    top: &'a FenceTop,
+    /// The next record from the front.
+    front: Position,
+    /// One past the last record to yield, as an ordinal.
+    back: u64,
+    /// The offsets of the records of one run, for walking backwards.
+    run_cache: Option<(u64, Vec<u64>)>,
+    failed: bool,
+}
+
+impl<S: Storage> std::fmt::Debug for KeyRange<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRange")
+            .field("front", &self.front.ordinal)
+            .field("back", &self.back)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, S: Storage> KeyRange<'a, S> {
+    /// The ordinal (rank) of the next record from the front.
+    pub fn position(&self) -> u64 {
+        self.front.ordinal
+    }
+
+    fn fail(&mut self, e: Error) -> Option<<Self as Iterator>::Item> {
+        self.failed = true;
+        Some(Err(e))
+    }
+
+    /// The offset of the record with ordinal `ordinal`, through the offsets
+    /// of its run.
+    fn offset_of(&mut self, ordinal: u64) -> Result<u64, Error> {
+        let k = self.top.run_len();
+        let run = ordinal / k;
+        let cached = matches!(&self.run_cache, Some((r, _)) if *r == run);
+        if !cached {
+            let index = self.index;
+            let mut at = index.run_start(self.top, run)?;
+            let section = index.layout().records();
+            let count = self.top.records_in_run(run);
+            let mut offsets = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+            for _ in 0..count {
+                offsets.push(at);
+                at = record_access::locate(index.storage(), section, index.codec(), at)?.end;
+            }
+            self.run_cache = Some((run, offsets));
+        }
+        let offsets = self.run_cache.as_ref().map(|(_, o)| o.as_slice());
+        offsets
+            .and_then(|o| o.get(usize::try_from(ordinal - run * k).ok()?))
+            .copied()
+            .ok_or_else(|| {
+                FormatError::Fences {
+                    offset: range_start(self.index),
+                    problem: format!("run {run} does not hold record {ordinal}"),
+                }
+                .into()
+            })
+    }
+}
+
+impl<'a, S: Storage> Iterator for KeyRange<'a, S> {
+    type Item = Result<(S::Bytes<'a>, S::Bytes<'a>), Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed || self.front.ordinal >= self.back {
+            return None;
+        }
+        let index = self.index;
+        match record_access::read(
+            index.storage(),
+            index.layout().records(),
+            index.codec(),
+            self.front.at,
+        ) {
+            Ok((key, value, next)) => {
+                self.front = Position {
+                    ordinal: self.front.ordinal + 1,
+                    at: next,
+                };
+                Some(Ok((key, value)))
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = if self.failed {
+            0
+        } else {
+            self.back.saturating_sub(self.front.ordinal)
+        };
+        let n = usize::try_from(n).unwrap_or(usize::MAX);
+        (n, Some(n))
+    }
+}
+
+impl<S: Storage> DoubleEndedIterator for KeyRange<'_, S> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        if self.failed || self.front.ordinal >= self.back {
+            return None;
+        }
+        let ordinal = self.back - 1;
+        let index = self.index;
+        let record = self.offset_of(ordinal).and_then(|at| {
+            record_access::read(index.storage(), index.layout().records(), index.codec(), at)
+        });
+        match record {
+            Ok((key, value, _)) => {
+                self.back = ordinal;
+                Some(Ok((key, value)))
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+}
+
+impl<S: Storage> ExactSizeIterator for KeyRange<'_, S> {}
+
+/// The values of one key, from [`Index::get_all`], in insertion order,
+/// borrowed from the file. After an error it yields nothing more.
+pub struct Values<'a, S: Storage> {
+    index: &'a Index<S>,
+    key: Vec<u8>,
+    at: u64,
+    /// Records left to look at; bounds the walk whatever the file says.
+    remaining: u64,
+}
+
+impl<S: Storage> std::fmt::Debug for Values<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Values")
+            .field("at", &self.at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, S: Storage> Iterator for Values<'a, S> {
+    type Item = Result<S::Bytes<'a>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.remaining == 0 {
+            return None;
+        }
+        self.remaining -= 1;
+        let index = self.index;
+        let section = index.layout().records();
+        if self.at >= section.length {
+            self.remaining = 0;
+            return None;
+        }
+        match record_access::read(index.storage(), section, index.codec(), self.at) {
+            Ok((key, value, next)) => {
+                if key.as_ref() != self.key.as_slice() {
+                    self.remaining = 0;
+                    return None;
+                }
+                self.at = next;
+                Some(Ok(value))
+            }
+            Err(e) => {
+                self.remaining = 0;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_end;
+
+    #[test]
+    fn prefix_ends() {
+        assert_eq!(prefix_end(b"ab"), Some(b"ac".to_vec()));
+        assert_eq!(prefix_end(b"a\xff\xff"), Some(b"b".to_vec()));
+        assert_eq!(prefix_end(b"\xff"), None);
+        assert_eq!(prefix_end(b""), None);
+    }
+}

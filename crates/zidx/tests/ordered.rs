@@ -1,0 +1,265 @@
+//! Ordered keys, several values per key and checked records (SPEC.md §12),
+//! against a model: a sorted list of the records the options keep.
+
+use std::ops::Bound;
+
+use proptest::prelude::*;
+use zidx::{Error, FormatError, Index};
+use zidx_writer::{OnDuplicate, Options, Writer};
+
+type Record = (Vec<u8>, Vec<u8>);
+
+/// The records a build with `policy` keeps, in key order (stable).
+fn model(records: &[Record], policy: OnDuplicate) -> Vec<Record> {
+    let mut sorted: Vec<(usize, Record)> = records.iter().cloned().enumerate().collect();
+    sorted.sort_by(|a, b| a.1 .0.cmp(&b.1 .0).then(a.0.cmp(&b.0)));
+    let mut out: Vec<Record> = Vec::new();
+    for (_, (k, v)) in sorted {
+        match (policy, out.last()) {
+            (OnDuplicate::First, Some((last, _))) if *last == k => {}
+            (OnDuplicate::Last, Some((last, _))) if *last == k => {
+                let n = out.len();
+                out[n - 1] = (k, v);
+            }
+            _ => out.push((k, v)),
+        }
+    }
+    out
+}
+
+fn build(records: &[Record], options: Options) -> Vec<u8> {
+    let mut w = Writer::memory(options);
+    for (k, v) in records {
+        w.insert(k, v).unwrap();
+    }
+    w.finish().unwrap()
+}
+
+fn pairs<'a>(
+    it: impl Iterator<Item = Result<(&'a [u8], &'a [u8]), Error>>,
+) -> Vec<Record> {
+    it.map(|r| {
+        let (k, v) = r.unwrap();
+        (k.to_vec(), v.to_vec())
+    })
+    .collect()
+}
+
+fn key_strategy() -> impl Strategy<Value = Vec<u8>> {
+    // A small alphabet, so that keys share prefixes and repeat.
+    proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(0xFFu8), Just(0u8)], 0..5)
+}
+
+fn bound(b: (u8, Vec<u8>)) -> Bound<Vec<u8>> {
+    match b.0 % 3 {
+        0 => Bound::Unbounded,
+        1 => Bound::Included(b.1),
+        _ => Bound::Excluded(b.1),
+    }
+}
+
+fn in_range(k: &[u8], lo: &Bound<Vec<u8>>, hi: &Bound<Vec<u8>>) -> bool {
+    let after_lo = match lo {
+        Bound::Unbounded => true,
+        Bound::Included(b) => k >= b.as_slice(),
+        Bound::Excluded(b) => k > b.as_slice(),
+    };
+    let before_hi = match hi {
+        Bound::Unbounded => true,
+        Bound::Included(b) => k <= b.as_slice(),
+        Bound::Excluded(b) => k < b.as_slice(),
+    };
+    after_lo && before_hi
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Every ordered query answers as the model does, for every duplicate
+    /// policy, with and without record checks, sorted in memory or in
+    /// spilled runs; and the file verifies.
+    #[test]
+    fn ordered_queries_match_the_model(
+        records in proptest::collection::vec(
+            (key_strategy(), proptest::collection::vec(any::<u8>(), 0..12)),
+            0..120,
+        ),
+        policy in prop_oneof![Just(OnDuplicate::First), Just(OnDuplicate::Last), Just(OnDuplicate::Keep)],
+        checked in any::<bool>(),
+        sort_buffer in prop_oneof![Just(64usize), Just(1 << 20)],
+        queries in proptest::collection::vec(((any::<u8>(), key_strategy()), (any::<u8>(), key_strategy())), 1..8),
+    ) {
+        let options = Options::default()
+            .with_ordered(true)
+            .with_on_duplicate(policy)
+            .with_record_checksums(checked)
+            .with_sort_buffer(sort_buffer);
+        let bytes = build(&records, options);
+        let index = Index::from_bytes(&bytes[..]).unwrap();
+        index.verify().unwrap();
+        let expected = model(&records, policy);
+        prop_assert_eq!(index.len(), expected.len() as u64);
+        prop_assert_eq!(pairs(index.iter()), expected.clone());
+        prop_assert_eq!(pairs(index.range::<[u8], _>(..).unwrap()), expected.clone());
+        let mut reversed = expected.clone();
+        reversed.reverse();
+        prop_assert_eq!(pairs(index.range::<[u8], _>(..).unwrap().rev()), reversed);
+        prop_assert_eq!(
+            index.first().unwrap().map(|(k, v)| (k.to_vec(), v.to_vec())),
+            expected.first().cloned()
+        );
+        prop_assert_eq!(
+            index.last().unwrap().map(|(k, v)| (k.to_vec(), v.to_vec())),
+            expected.last().cloned()
+        );
+        for (lo, hi) in queries {
+            let (lo_key, hi_key) = (lo.1.clone(), hi.1.clone());
+            let (lo, hi) = (bound(lo), bound(hi));
+            let want: Vec<Record> = expected
+                .iter()
+                .filter(|(k, _)| in_range(k, &lo, &hi))
+                .cloned()
+                .collect();
+            let range = index.range::<Vec<u8>, _>((lo.clone(), hi.clone())).unwrap();
+            prop_assert_eq!(range.len(), want.len());
+            prop_assert_eq!(pairs(range), want.clone());
+            let mut back = want.clone();
+            back.reverse();
+            let range = index.range::<Vec<u8>, _>((lo, hi)).unwrap();
+            prop_assert_eq!(pairs(range.rev()), back);
+            // Rank, prefix, every value and the first value of a key.
+            let rank = expected.iter().filter(|(k, _)| *k < lo_key).count() as u64;
+            prop_assert_eq!(index.rank(&lo_key).unwrap(), rank);
+            let with_prefix: Vec<Record> = expected
+                .iter()
+                .filter(|(k, _)| k.starts_with(&hi_key))
+                .cloned()
+                .collect();
+            prop_assert_eq!(pairs(index.prefix(&hi_key).unwrap()), with_prefix);
+            let values: Vec<Vec<u8>> = expected
+                .iter()
+                .filter(|(k, _)| *k == lo_key)
+                .map(|(_, v)| v.clone())
+                .collect();
+            let got: Vec<Vec<u8>> = index
+                .get_all(&lo_key)
+                .unwrap()
+                .map(|v| v.unwrap().to_vec())
+                .collect();
+            prop_assert_eq!(&got, &values);
+            prop_assert_eq!(
+                index.get(&lo_key).unwrap().map(<[u8]>::to_vec),
+                values.first().cloned()
+            );
+        }
+    }
+
+    /// In a file with record checks, no overwritten byte of a record ever
+    /// comes back as data: every read path either returns the original
+    /// records or an error.
+    #[test]
+    fn damaged_records_are_errors_never_values(
+        n in 1usize..60,
+        at in any::<proptest::sample::Index>(),
+        xor in 1u8..=255,
+        ordered in any::<bool>(),
+    ) {
+        let records: Vec<Record> = (0..n)
+            .map(|i| (format!("key{i:03}").into_bytes(), format!("value-{i}").into_bytes()))
+            .collect();
+        let options = Options::default().with_ordered(ordered).with_record_checksums(true);
+        let mut bytes = build(&records, options);
+        let clean = Index::from_bytes(bytes.clone()).unwrap();
+        let section = clean.layout().records().clone();
+        let i = section.offset as usize + at.index(section.length as usize);
+        bytes[i] ^= xor;
+        let index = Index::from_bytes(&bytes[..]).unwrap();
+        let original: std::collections::HashMap<Vec<u8>, Vec<u8>> = records.iter().cloned().collect();
+        for (k, _) in &records {
+            if let Ok(Some(v)) = index.get(k) {
+                prop_assert_eq!(Some(&v.to_vec()), original.get(k));
+            }
+            if let Ok(values) = index.get_all(k) {
+                for v in values.flatten() {
+                    prop_assert_eq!(Some(&v.to_vec()), original.get(k));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let keys: Vec<&[u8]> = records.iter().map(|(k, _)| &k[..]).collect();
+        index.get_many(&keys, &mut out);
+        for (k, r) in keys.iter().zip(out) {
+            if let Ok(Some(v)) = r {
+                prop_assert_eq!(Some(&v.to_vec()), original.get(*k));
+            }
+        }
+        let mut errors = 0;
+        for r in index.iter() {
+            match r {
+                Ok((k, v)) => prop_assert_eq!(Some(&v.to_vec()), original.get(k)),
+                Err(_) => errors += 1,
+            }
+        }
+        prop_assert_eq!(errors, 1, "iteration must stop at the damaged record");
+        if ordered {
+            if let Ok(range) = index.range::<[u8], _>(..) {
+                for (k, v) in range.flatten() {
+                    prop_assert_eq!(Some(&v.to_vec()), original.get(k));
+                }
+            }
+        }
+        prop_assert!(index.verify().is_err());
+    }
+}
+
+#[test]
+fn ordered_queries_need_an_ordered_file() {
+    let bytes = build(&[(b"a".to_vec(), b"1".to_vec())], Options::default());
+    let index = Index::from_bytes(&bytes[..]).unwrap();
+    let err = index.range::<[u8], _>(..).unwrap_err();
+    assert!(matches!(err, Error::Format(FormatError::NotOrdered { .. })));
+    assert!(err.to_string().contains("zidx build --ordered"), "{err}");
+    // get_all works on any file: at most one value.
+    let values: Vec<_> = index.get_all(b"a").unwrap().collect();
+    assert_eq!(values.len(), 1);
+}
+
+#[test]
+fn a_key_with_100_000_values_builds_and_answers() {
+    let mut w = Writer::memory(Options::default().with_on_duplicate(OnDuplicate::Keep));
+    for i in 0..100_000u32 {
+        w.insert(b"hot", &i.to_le_bytes()).unwrap();
+        if i % 10 == 0 {
+            w.insert(format!("other{i}").as_bytes(), b"x").unwrap();
+        }
+    }
+    let bytes = w.finish().unwrap();
+    let index = Index::from_bytes(&bytes[..]).unwrap();
+    index.verify().unwrap();
+    assert_eq!(index.get(b"hot").unwrap(), Some(&0u32.to_le_bytes()[..]));
+    let values: Vec<u32> = index
+        .get_all(b"hot")
+        .unwrap()
+        .map(|v| u32::from_le_bytes(v.unwrap().try_into().unwrap()))
+        .collect();
+    assert_eq!(values, (0..100_000).collect::<Vec<_>>());
+    assert_eq!(index.len(), 110_000);
+    assert_eq!(index.prefix(b"hot").unwrap().len(), 100_000);
+    assert_eq!(index.rank(b"other").unwrap(), 100_000);
+}
+
+#[test]
+fn builds_without_new_options_are_unchanged_and_ordered_ones_carry_their_bits() {
+    let records: Vec<Record> = (0..50u32)
+        .map(|i| (format!("k{}", 50 - i).into_bytes(), vec![1; 3]))
+        .collect();
+    let plain = Index::from_bytes(build(&records, Options::default())).unwrap();
+    assert_eq!(plain.layout().version(), (1, 1));
+    assert_eq!(plain.layout().compat_features(), 0);
+    let ordered = Index::from_bytes(build(&records, Options::default().with_ordered(true))).unwrap();
+    assert_eq!(ordered.layout().version(), (1, 2));
+    assert!(ordered.layout().ordered_keys());
+    assert_eq!(ordered.layout().incompat_features(), 1);
+    let fences = ordered.layout().key_fences().unwrap();
+    assert_eq!(fences.offset % 4096, 0);
+}
