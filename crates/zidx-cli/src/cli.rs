@@ -39,6 +39,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Print every record as KEY<TAB>VALUE, in stored order
     Dump(DumpArgs),
+    /// Print the records of a key range or prefix, in key order (ordered indexes)
+    Scan(ScanArgs),
     /// Print every key, one per line, in stored order
     Keys(KeysArgs),
     /// Key and value length distributions
@@ -72,6 +74,9 @@ fn on_duplicate_parser() -> impl TypedValueParser<Value = OnDuplicate> {
         PossibleValue::new("error").help("Fail, naming both lines"),
         PossibleValue::new("first").help("Keep the first record with the key"),
         PossibleValue::new("last").help("Keep the last record with the key"),
+        PossibleValue::new("keep").help(
+            "Keep every record: the key gets several values (`get --all`); implies --ordered, format 1.2",
+        ),
     ])
     .map(|name| {
         name.parse::<OnDuplicate>()
@@ -133,11 +138,25 @@ pub struct BuildArgs {
     /// it, only an existing index its owner may write is replaced)
     #[arg(long)]
     pub force: bool,
-    /// Format version to write: 1.1 (default; keyed hash, robust to chosen
-    /// keys) or 1.0 (readable by zidx 1.0 readers; keys chosen for its known
-    /// seeds can make lookups slow or the build fail)
-    #[arg(long, value_name = "VERSION", default_value = "1.1", value_parser = parse_format_version)]
+    /// Oldest format version whose readers must read the file: 1.2
+    /// (default: every feature; without --checked or --on-duplicate keep
+    /// the file is a 1.1 file), 1.1, or 1.0 (zidx 1.0 readers; its hash
+    /// uses known seeds, so keys chosen for them can make lookups slow or
+    /// the build fail)
+    #[arg(long, value_name = "VERSION", default_value = "1.2", value_parser = parse_format_version)]
     pub format_version: zidx_writer::FormatVersion,
+    /// Store records in key order, for `zidx scan` and range queries (a
+    /// compatible feature: readers of any 1.x version still read the file)
+    #[arg(long)]
+    pub ordered: bool,
+    /// Follow every record with a checksum that every read verifies, so that a
+    /// damaged record is an error, never a value (format 1.2; 4 bytes per record)
+    #[arg(long)]
+    pub checked: bool,
+    /// Memory for sorting an ordered build; beyond it, sorted runs go to
+    /// temporary files in $TMPDIR: bytes, or with a suffix K, M, G
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size)]
+    pub sort_buffer: usize,
 }
 
 /// `--max-line`: a number of bytes, or a number with a suffix `K`, `M` or
@@ -271,6 +290,57 @@ pub struct GetArgs {
     /// Print this value for a missing key instead of failing (exit 0)
     #[arg(long, value_name = "VALUE", allow_hyphen_values = true)]
     pub default: Option<std::ffi::OsString>,
+    /// Print every value of each key (indexes built with --on-duplicate keep),
+    /// in insertion order: one line per value
+    #[arg(long)]
+    pub all: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Needs an index built with --ordered (or --on-duplicate keep). Prints KEY<TAB>VALUE
+per record in key order, as `zidx dump` does (raw TSV, or --escaped), or only keys with
+--keys-only, or only the number of records with --count (answered from the key index,
+without reading the records). --from is inclusive and --to exclusive; --through is an
+inclusive end. Bounds and the prefix are bytes as given.
+
+Examples:
+  zidx scan words.zidx --prefix app
+  zidx scan words.zidx --from b --to c --count
+  zidx scan words.zidx --reverse --limit 10 --keys-only"
+)]
+pub struct ScanArgs {
+    /// The index
+    pub index: PathBuf,
+    /// Only keys that start with this
+    #[arg(long, value_name = "P", conflicts_with_all = ["from", "to", "through"])]
+    pub prefix: Option<std::ffi::OsString>,
+    /// First key of the range (inclusive)
+    #[arg(long, value_name = "A")]
+    pub from: Option<std::ffi::OsString>,
+    /// End of the range (exclusive)
+    #[arg(long, value_name = "B", conflicts_with = "through")]
+    pub to: Option<std::ffi::OsString>,
+    /// End of the range (inclusive)
+    #[arg(long, value_name = "B")]
+    pub through: Option<std::ffi::OsString>,
+    /// Walk the range from its end
+    #[arg(long)]
+    pub reverse: bool,
+    /// Print at most N records
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+    /// Print keys only
+    #[arg(long, conflicts_with = "count")]
+    pub keys_only: bool,
+    /// Print the number of records in the range
+    #[arg(long)]
+    pub count: bool,
+    /// Write backslash escapes, for `zidx build --format tsv-escaped`
+    #[arg(long)]
+    pub escaped: bool,
     #[command(flatten)]
     pub read: ReadArgs,
 }
@@ -451,7 +521,7 @@ mod tests {
     }
 }
 
-/// `--format-version`: `1.0` or `1.1`.
+/// `--format-version`: `1.0`, `1.1` or `1.2`.
 fn parse_format_version(s: &str) -> Result<zidx_writer::FormatVersion, String> {
     s.parse()
 }

@@ -56,6 +56,10 @@ fn run(cli: Cli) -> Outcome {
             args.read.no_mmap |= top;
             commands::inspect::run(args)
         }
+        Command::Scan(mut args) => {
+            args.read.no_mmap |= top;
+            commands::scan::run(args)
+        }
         Command::Verify(mut args) => {
             args.read.no_mmap |= top;
             commands::verify::run(args)

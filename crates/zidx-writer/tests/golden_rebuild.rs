@@ -5,7 +5,7 @@ use std::io::BufReader;
 use std::path::PathBuf;
 
 use zidx_text::{read_tsv, DEFAULT_MAX_LINE};
-use zidx_writer::{FormatVersion, Options, Writer};
+use zidx_writer::{FormatVersion, OnDuplicate, Options, Writer};
 
 fn testdata(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -13,9 +13,8 @@ fn testdata(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn build_from_tsv(tsv: &str, out: &std::path::Path, version: FormatVersion) {
+fn build_from_tsv(tsv: &str, out: &std::path::Path, options: Options) {
     let input = BufReader::new(File::open(testdata(tsv)).unwrap());
-    let options = Options::default().with_format_version(version);
     let mut w = Writer::create(out, options).unwrap();
     read_tsv(input, tsv, true, DEFAULT_MAX_LINE, |k, v, _| {
         w.insert(k, v).map_err(Box::<dyn std::error::Error>::from)
@@ -24,22 +23,93 @@ fn build_from_tsv(tsv: &str, out: &std::path::Path, version: FormatVersion) {
     w.finish().unwrap();
 }
 
-/// Every golden file: its source, the version it was written as, its name.
-const GOLDEN: &[(&str, FormatVersion, &str)] = &[
-    ("spec-example.tsv", FormatVersion::V1_0, "spec-example.zidx"),
-    ("empty.tsv", FormatVersion::V1_0, "empty.zidx"),
-    ("unicode-data.tsv", FormatVersion::V1_0, "unicode-data.zidx"),
+/// The options of a golden file's build.
+#[derive(Clone, Copy)]
+enum Build {
+    /// A version, no other option.
+    Version(FormatVersion),
+    /// Format 1.2 features, on top of a version's hash.
+    Features {
+        version: FormatVersion,
+        ordered: bool,
+        checked: bool,
+        keep: bool,
+    },
+}
+
+impl Build {
+    fn options(self) -> Options {
+        match self {
+            Build::Version(v) => Options::default().with_format_version(v),
+            Build::Features {
+                version,
+                ordered,
+                checked,
+                keep,
+            } => {
+                let o = Options::default()
+                    .with_format_version(version)
+                    .with_ordered(ordered)
+                    .with_record_checksums(checked);
+                if keep {
+                    o.with_on_duplicate(OnDuplicate::Keep)
+                } else {
+                    o
+                }
+            }
+        }
+    }
+}
+
+const fn v1_2(ordered: bool, checked: bool, keep: bool) -> Build {
+    Build::Features {
+        version: FormatVersion::V1_2,
+        ordered,
+        checked,
+        keep,
+    }
+}
+
+/// Every golden file: its source, how it was built, its name. The 1.2
+/// files cover every combination of the 1.2 bits the writer produces
+/// (ordered keys also under the 1.0 hash, for 1.0 readers).
+const GOLDEN: &[(&str, Build, &str)] = &[
+    ("spec-example.tsv", Build::Version(FormatVersion::V1_0), "spec-example.zidx"),
+    ("empty.tsv", Build::Version(FormatVersion::V1_0), "empty.zidx"),
+    ("unicode-data.tsv", Build::Version(FormatVersion::V1_0), "unicode-data.zidx"),
+    ("spec-example.tsv", Build::Version(FormatVersion::V1_1), "v1.1/spec-example.zidx"),
+    ("empty.tsv", Build::Version(FormatVersion::V1_1), "v1.1/empty.zidx"),
+    ("unicode-data.tsv", Build::Version(FormatVersion::V1_1), "v1.1/unicode-data.zidx"),
+    // Without a 1.2 option, the default (1.2) writer writes 1.1 files.
+    ("spec-example.tsv", Build::Version(FormatVersion::V1_2), "v1.1/spec-example.zidx"),
+    ("unicode-data.tsv", Build::Version(FormatVersion::V1_2), "v1.1/unicode-data.zidx"),
+    ("spec-example.tsv", v1_2(true, false, false), "v1.2/spec-example.ordered.zidx"),
+    ("spec-example.tsv", v1_2(false, true, false), "v1.2/spec-example.checked.zidx"),
+    ("spec-example.tsv", v1_2(true, true, false), "v1.2/spec-example.ordered-checked.zidx"),
+    ("fruit.tsv", v1_2(true, false, true), "v1.2/fruit.multi.zidx"),
+    ("fruit.tsv", v1_2(true, true, true), "v1.2/fruit.multi-checked.zidx"),
+    ("empty.tsv", v1_2(true, true, false), "v1.2/empty.ordered-checked.zidx"),
     (
         "spec-example.tsv",
-        FormatVersion::V1_1,
-        "v1.1/spec-example.zidx",
+        Build::Features {
+            version: FormatVersion::V1_0,
+            ordered: true,
+            checked: false,
+            keep: false,
+        },
+        "v1.2/spec-example.ordered-v1.0.zidx",
     ),
-    ("empty.tsv", FormatVersion::V1_1, "v1.1/empty.zidx"),
     (
         "unicode-data.tsv",
-        FormatVersion::V1_1,
-        "v1.1/unicode-data.zidx",
+        Build::Features {
+            version: FormatVersion::V1_0,
+            ordered: true,
+            checked: false,
+            keep: false,
+        },
+        "v1.2/unicode-data.ordered-v1.0.zidx",
     ),
+    ("unicode-data.tsv", v1_2(true, true, false), "v1.2/unicode-data.ordered-checked.zidx"),
 ];
 
 /// `ZIDX_WRITE_GOLDEN=1 cargo test -p zidx-writer --test golden_rebuild`
@@ -49,9 +119,9 @@ const GOLDEN: &[(&str, FormatVersion, &str)] = &[
 fn golden_files_rebuild_byte_identically() {
     let dir = tempfile::tempdir().unwrap();
     let write_missing = std::env::var_os("ZIDX_WRITE_GOLDEN").is_some();
-    for &(tsv, version, golden) in GOLDEN {
+    for &(tsv, build, golden) in GOLDEN {
         let out = dir.path().join("built.zidx");
-        build_from_tsv(tsv, &out, version);
+        build_from_tsv(tsv, &out, build.options());
         let built = std::fs::read(&out).unwrap();
         let path = testdata(golden);
         if write_missing && !path.exists() {
@@ -61,8 +131,7 @@ fn golden_files_rebuild_byte_identically() {
         let golden_bytes = std::fs::read(&path).unwrap();
         assert!(
             built == golden_bytes,
-            "{golden} differs from a fresh {} build of {tsv}",
-            version.name()
+            "{golden} differs from a fresh build of {tsv}"
         );
     }
 }

@@ -13,14 +13,74 @@ fn testdata(name: &str) -> PathBuf {
 
 /// Golden files of every released format version, with their `(major,
 /// minor)` version.
-const GOLDEN: [(&str, (u16, u16)); 6] = [
+const GOLDEN: [(&str, (u16, u16)); 15] = [
     ("spec-example.zidx", (1, 0)),
     ("empty.zidx", (1, 0)),
     ("unicode-data.zidx", (1, 0)),
     ("v1.1/spec-example.zidx", (1, 1)),
     ("v1.1/empty.zidx", (1, 1)),
     ("v1.1/unicode-data.zidx", (1, 1)),
+    ("v1.2/spec-example.ordered.zidx", (1, 2)),
+    ("v1.2/spec-example.checked.zidx", (1, 2)),
+    ("v1.2/spec-example.ordered-checked.zidx", (1, 2)),
+    ("v1.2/spec-example.ordered-v1.0.zidx", (1, 2)),
+    ("v1.2/fruit.multi.zidx", (1, 2)),
+    ("v1.2/fruit.multi-checked.zidx", (1, 2)),
+    ("v1.2/empty.ordered-checked.zidx", (1, 2)),
+    ("v1.2/unicode-data.ordered-v1.0.zidx", (1, 2)),
+    ("v1.2/unicode-data.ordered-checked.zidx", (1, 2)),
 ];
+
+/// The 1.2 golden files answer every query as their sources say.
+#[test]
+fn format_1_2_golden_files_answer_as_their_sources() {
+    for name in [
+        "v1.2/spec-example.ordered.zidx",
+        "v1.2/spec-example.checked.zidx",
+        "v1.2/spec-example.ordered-checked.zidx",
+        "v1.2/spec-example.ordered-v1.0.zidx",
+    ] {
+        let index = Index::open(testdata(name)).unwrap();
+        assert_eq!(index.get(b"banana").unwrap(), Some(&b"yellow"[..]), "{name}");
+        assert_eq!(index.get(b"kiwi").unwrap(), None, "{name}");
+        if index.layout().ordered_keys() {
+            let keys: Vec<&[u8]> = index.range("b"..).unwrap().map(|r| r.unwrap().0).collect();
+            assert_eq!(keys, [&b"banana"[..], b"cherry"], "{name}");
+            assert_eq!(index.rank(b"cherry").unwrap(), 2);
+        }
+    }
+    for name in ["v1.2/fruit.multi.zidx", "v1.2/fruit.multi-checked.zidx"] {
+        let index = Index::open(testdata(name)).unwrap();
+        let apples: Vec<&[u8]> = index.get_all(b"apple").unwrap().map(Result::unwrap).collect();
+        assert_eq!(apples, [&b"red"[..], b"green", b"yellow"], "{name}");
+        assert_eq!(index.get(b"banana").unwrap(), Some(&b"yellow"[..]));
+        assert_eq!(index.len(), 6);
+        assert_eq!(index.prefix(b"b").unwrap().len(), 2);
+    }
+    let tsv = std::fs::read_to_string(testdata("unicode-data.tsv")).unwrap();
+    let mut lines: Vec<(&str, &str)> = tsv.lines().map(|l| l.split_once('\t').unwrap()).collect();
+    lines.sort();
+    for name in [
+        "v1.2/unicode-data.ordered-v1.0.zidx",
+        "v1.2/unicode-data.ordered-checked.zidx",
+    ] {
+        let index = Index::open(testdata(name)).unwrap();
+        let mut n = 0;
+        for (record, (k, v)) in index.range::<[u8], _>(..).unwrap().zip(&lines) {
+            let (key, value) = record.unwrap();
+            assert_eq!((key, value), (k.as_bytes(), v.as_bytes()));
+            n += 1;
+        }
+        assert_eq!(n, lines.len());
+        let greek: Vec<&[u8]> = index
+            .range("U+0391"..="U+03A9")
+            .unwrap()
+            .map(|r| r.unwrap().1)
+            .collect();
+        assert_eq!(greek.len(), 0x3A9 - 0x391);
+        assert!(greek[0].starts_with(b"GREEK CAPITAL LETTER ALPHA"));
+    }
+}
 
 /// The same file in every version's form.
 fn versions(name: &str) -> [String; 2] {

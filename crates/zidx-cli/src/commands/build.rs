@@ -46,6 +46,9 @@ pub fn run(args: BuildArgs) -> Outcome {
     let options = Options::default()
         .with_on_duplicate(args.on_duplicate)
         .with_format_version(args.format_version)
+        .with_ordered(args.ordered)
+        .with_record_checksums(args.checked)
+        .with_sort_buffer(args.sort_buffer)
         .with_replace(if args.force {
             Replace::Any
         } else {

@@ -25,6 +25,7 @@ pub fn run(args: GetArgs) -> Outcome {
         path: args.index.display().to_string(),
         form: Form::new(args.escaped),
         default: args.default.as_ref().map(|d| d.as_encoded_bytes()),
+        all: args.all,
     };
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
@@ -49,6 +50,8 @@ struct Ask<'a> {
     form: Form,
     /// `--default`: the value printed for a missing key.
     default: Option<&'a [u8]>,
+    /// `--all`: every value of each key.
+    all: bool,
 }
 
 impl Ask<'_> {
@@ -61,15 +64,36 @@ impl Ask<'_> {
         Ok(found.or(self.default))
     }
 
+    /// The values of `key` to print: the first (or `--default`), or with
+    /// `--all` every one; empty for a miss.
+    fn values<'v>(&'v self, key: &[u8]) -> Result<Vec<&'v [u8]>, Failure> {
+        if !self.all {
+            return Ok(self.value(key)?.into_iter().collect());
+        }
+        let failed = |e: zidx::Error| Failure::error(format!("{}: {e}", self.path));
+        let mut values = Vec::new();
+        for value in self.index.get_all(key).map_err(failed)? {
+            values.push(value.map_err(failed)?);
+        }
+        if values.is_empty() {
+            values.extend(self.default);
+        }
+        Ok(values)
+    }
+
     /// One key: its value and a newline. Returns whether it was missing.
     fn one(&self, key: &[u8], out: &mut impl Write) -> Result<bool, Failure> {
-        let Some(value) = self.value(key)? else {
+        let values = self.values(key)?;
+        if values.is_empty() {
             not_found(key);
             return Ok(true);
-        };
-        let mut line = Vec::with_capacity(value.len() + 1);
-        push_value_line(self.form, value, &mut line);
-        out.write_all(&line).map_err(Failure::stdout)?;
+        }
+        let mut line = Vec::new();
+        for value in values {
+            line.clear();
+            push_value_line(self.form, value, &mut line);
+            out.write_all(&line).map_err(Failure::stdout)?;
+        }
         Ok(false)
     }
 
@@ -81,22 +105,25 @@ impl Ask<'_> {
         let mut line = Vec::new();
         for (n, key) in keys.iter().enumerate() {
             let key = key.as_encoded_bytes();
-            let Some(value) = self.value(key)? else {
+            let values = self.values(key)?;
+            if values.is_empty() {
                 missing = true;
                 // What was printed so far comes first, as the user ran it.
                 out.flush().map_err(Failure::stdout)?;
                 not_found(key);
                 continue;
-            };
-            line.clear();
-            if let Err(why) = push_record(self.form, key, value, &mut line) {
-                end_stopped_stream(out);
-                return Err(refused_record(
-                    format_args!("key {} (argument {})", ShowKey(key), n + 1),
-                    why,
-                ));
             }
-            out.write_all(&line).map_err(Failure::stdout)?;
+            for value in values {
+                line.clear();
+                if let Err(why) = push_record(self.form, key, value, &mut line) {
+                    end_stopped_stream(out);
+                    return Err(refused_record(
+                        format_args!("key {} (argument {})", ShowKey(key), n + 1),
+                        why,
+                    ));
+                }
+                out.write_all(&line).map_err(Failure::stdout)?;
+            }
         }
         Ok(missing)
     }
@@ -111,18 +138,21 @@ impl Ask<'_> {
         let mut line = Vec::new();
         while let Some(key) = keys.next_key()? {
             asked += 1;
-            let Some(value) = self.value(key)? else {
+            let values = self.values(key)?;
+            if values.is_empty() {
                 missing += 1;
                 continue;
-            };
-            line.clear();
-            if let Err(why) = push_record(self.form, key, value, &mut line) {
-                let shown = ShowKey(key).to_string();
-                let what = format!("{}: key {shown}", keys.position());
-                end_stopped_stream(out);
-                return Err(refused_record(what, why));
             }
-            out.write_all(&line).map_err(Failure::stdout)?;
+            for value in values {
+                line.clear();
+                if let Err(why) = push_record(self.form, key, value, &mut line) {
+                    let shown = ShowKey(key).to_string();
+                    let what = format!("{}: key {shown}", keys.position());
+                    end_stopped_stream(out);
+                    return Err(refused_record(what, why));
+                }
+                out.write_all(&line).map_err(Failure::stdout)?;
+            }
         }
         if missing > 0 {
             out.flush().map_err(Failure::stdout)?;

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use serde_json::json;
 use zidx::{FileLayout, HashStats};
-use zidx_format::RECORD_HEADER_SIZE;
 
 use crate::cli::InspectArgs;
 use crate::commands::open_index;
@@ -32,8 +31,30 @@ pub fn run(args: InspectArgs) -> Outcome {
 
 /// Bytes of the file that are neither key nor value bytes.
 fn overhead_bytes(layout: &FileLayout) -> u64 {
-    let payload = layout.records().length - layout.record_count() * RECORD_HEADER_SIZE as u64;
+    let per_record = layout.record_codec().overhead();
+    let payload = layout.records().length - layout.record_count() * per_record;
     layout.file_len() - payload
+}
+
+/// The names of the feature bits set, as the spec calls them.
+fn feature_names(layout: &FileLayout) -> String {
+    let names: Vec<&str> = [
+        (layout.ordered_keys(), "ORDERED_KEYS"),
+        (
+            layout.incompat_features() & zidx_format::INCOMPAT_KEYED_HASH != 0,
+            "KEYED_HASH",
+        ),
+        (layout.multi_value(), "MULTI_VALUE"),
+        (layout.record_codec().checked(), "RECORD_CHECKSUMS"),
+    ]
+    .into_iter()
+    .filter_map(|(set, name)| set.then_some(name))
+    .collect();
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", names.join(", "))
+    }
 }
 
 fn per_record(bytes: u64, records: u64) -> f64 {
@@ -58,9 +79,10 @@ pub fn text_report(layout: &FileLayout, stats: &HashStats) -> String {
     let _ = writeln!(s, "file length      {} bytes", layout.file_len());
     let _ = writeln!(
         s,
-        "features         compat {:#x}, incompat {:#x}",
+        "features         compat {:#x}, incompat {:#x}{}",
         layout.compat_features(),
-        layout.incompat_features()
+        layout.incompat_features(),
+        feature_names(layout)
     );
     let _ = writeln!(s, "header checksum  {:#018x}", layout.header_checksum());
     let _ = writeln!(s, "records          {records}");

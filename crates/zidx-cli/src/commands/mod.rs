@@ -9,6 +9,7 @@ pub mod get;
 pub mod inspect;
 pub mod keys;
 pub mod lines;
+pub mod scan;
 pub mod stats;
 pub mod verify;
 
