@@ -4,9 +4,14 @@
 #  - reads every 1.0 golden file and every file the current writer makes
 #    with --format-version 1.0, with the same answers to get, dump and verify
 #    as the current reader;
-#  - refuses every file with an incompatible 1.1 feature (the golden files in
-#    testdata/v1.1/ and the current writer's default output) with its
-#    "unknown incompatible features" error, exit 2, no crash.
+#  - reads every 1.2 file that adds only the compatible ORDERED_KEYS bit and
+#    the optional key_fences section to a 1.0 file (golden files
+#    testdata/v1.2/*ordered-v1.0*, and `--format-version 1.0 --ordered`
+#    builds), with the same answers to get, dump and verify;
+#  - refuses every file with an incompatible 1.1 or 1.2 feature (the golden
+#    files in testdata/v1.1/ and the other ones in testdata/v1.2/, and the
+#    current writer's default, --checked and --on-duplicate keep output) with
+#    its "unknown incompatible features" error, exit 2, no crash.
 # Usage: scripts/compat_1_0.sh [WORKDIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,10 +69,23 @@ python3 scripts/gen_tsv.py "$WORK/gen" 20000 100 > /dev/null
 for tsv in testdata/spec-example.tsv testdata/unicode-data.tsv "$WORK/gen/data.tsv"; do
     "$NEW" build --force --format tsv-escaped --format-version 1.0 "$tsv" -o "$WORK/v10.zidx"
     same_answers "$WORK/v10.zidx"
+    "$NEW" build --force --format tsv-escaped --format-version 1.0 --ordered "$tsv" -o "$WORK/v12-ordered-v10.zidx"
+    same_answers "$WORK/v12-ordered-v10.zidx"
     "$NEW" build --force --format tsv-escaped "$tsv" -o "$WORK/v11.zidx"
     refused "$WORK/v11.zidx"
+    for features in "--ordered" "--checked" "--ordered --checked" "--on-duplicate keep"; do
+        # shellcheck disable=SC2086
+        "$NEW" build --force --format tsv-escaped $features "$tsv" -o "$WORK/v12.zidx"
+        refused "$WORK/v12.zidx"
+    done
 done
 for golden in testdata/v1.1/*.zidx; do
     refused "$golden"
 done
-echo "1.0 reader: $checked files checked: 1.0 files answered identically, 1.1 files refused cleanly"
+for golden in testdata/v1.2/*.zidx; do
+    case "$golden" in
+        *ordered-v1.0*) same_answers "$golden" ;;
+        *) refused "$golden" ;;
+    esac
+done
+echo "1.0 reader: $checked files checked: 1.0 files and 1.2 files with only compatible features answered identically, files with incompatible 1.1 and 1.2 features refused cleanly"

@@ -23,7 +23,9 @@ pub struct HashStats {
     pub slot_count: u64,
     /// Slots stored (home slots plus the overflow tail).
     pub table_slots: u64,
-    /// `records / slot_count`.
+    /// Occupied slots per home slot: `records / slot_count`, or, in a file
+    /// with several values per key (one slot per distinct key), the
+    /// occupied slots counted (estimated from the sample of a large table).
     pub load_factor: f64,
     /// Mean number of slots a successful lookup reads (mean displacement + 1).
     pub mean_probe_length: f64,
@@ -74,7 +76,11 @@ impl HashStats {
             records: layout.record_count(),
             slot_count: layout.slot_count(),
             table_slots: table.item_count,
-            load_factor: ratio(layout.record_count(), layout.slot_count()),
+            load_factor: if layout.multi_value() {
+                ratio(occupied, slots_read) * ratio(table.item_count, layout.slot_count())
+            } else {
+                ratio(layout.record_count(), layout.slot_count())
+            },
             mean_probe_length: if occupied == 0 {
                 0.0
             } else {

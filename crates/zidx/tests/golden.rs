@@ -78,6 +78,8 @@ fn format_1_2_golden_files_answer_as_their_sources() {
             .map(|r| r.unwrap().1)
             .collect();
         assert_eq!(greek.len(), 0x3A9 - 0x391);
+        // SPEC.md §12.6's seek example.
+        assert_eq!(index.rank(b"U+0013").unwrap(), 19);
         assert!(greek[0].starts_with(b"GREEK CAPITAL LETTER ALPHA"));
     }
 }
@@ -184,6 +186,36 @@ fn spec_hex_dumps_are_the_golden_files() {
         let bytes = std::fs::read(testdata(file)).unwrap();
         assert_eq!(block, xxd(&bytes).trim(), "{file}");
     }
+}
+
+/// Every hex line in SPEC.md §12.6 is the `xxd` line of its golden file
+/// at that offset: the blocks follow the paragraph naming their file.
+#[test]
+fn spec_1_2_hex_lines_are_the_golden_files() {
+    let spec = std::fs::read_to_string(testdata("../format-spec/SPEC.md")).unwrap();
+    let start = spec.find("### 12.6 Worked examples").expect("section 12.6");
+    let mut file: Option<Vec<u8>> = None;
+    let mut lines = 0;
+    for (i, part) in spec[start..].split("```").enumerate() {
+        if i % 2 == 0 {
+            // Prose: the last golden file it names is the one that follows.
+            if let Some(at) = part.rfind("`testdata/v1.2/") {
+                let name = part[at + 1..].split('`').next().unwrap();
+                file = Some(std::fs::read(testdata(&name["testdata/".len()..])).unwrap());
+            }
+            continue;
+        }
+        let bytes = file.as_ref().expect("a file named before the block");
+        for line in part.trim().lines() {
+            let offset = usize::from_str_radix(&line[..8], 16).unwrap();
+            let end = (offset + 16).min(bytes.len());
+            let expected = xxd(&bytes[offset..end]);
+            let expected = expected.trim_end().replacen("00000000", &line[..8], 1);
+            assert_eq!(line, expected, "SPEC.md §12.6 line at {offset:#x}");
+            lines += 1;
+        }
+    }
+    assert!(lines >= 25, "{lines} lines checked");
 }
 
 fn xxd(bytes: &[u8]) -> String {
