@@ -165,7 +165,10 @@ fn scan_golden_files_v1_2() {
         "scan_v1.2_fruit_prefix_b",
         zidx(&["scan", &fruit, "--prefix", "b"])
     );
-    assert_eq!(zidx(&["scan", &fruit, "--from", "b", "--to", "c", "--count"]), "2\n");
+    assert_eq!(
+        zidx(&["scan", &fruit, "--from", "b", "--to", "c", "--count"]),
+        "2\n"
+    );
     let unicode = path("v1.2/unicode-data.ordered-checked.zidx");
     insta::assert_snapshot!(
         "scan_v1.2_unicode_greek_capitals",

@@ -150,7 +150,8 @@ impl FencesBuilder {
         self.top.extend_from_slice(&block_offset.to_le_bytes());
         self.top.extend_from_slice(&first_run.to_le_bytes());
         let first_key = &self.keys[first_key.clone()];
-        self.top.extend_from_slice(&key_len(first_key).to_le_bytes());
+        self.top
+            .extend_from_slice(&key_len(first_key).to_le_bytes());
         self.top.extend_from_slice(first_key);
 
         let padding = [0u8; FENCE_BLOCK_SIZE];
@@ -256,7 +257,10 @@ impl FenceTop {
         length: u64,
     ) -> Result<(FencesTrailer, Range<u64>), FormatError> {
         let at = Self::trailer_range(offset, length)?.start;
-        let fail = |problem: String| FormatError::Fences { offset: at, problem };
+        let fail = |problem: String| FormatError::Fences {
+            offset: at,
+            problem,
+        };
         let trailer = FencesTrailer::read_from_bytes(bytes)
             .map_err(|_| fail(format!("the trailer is {} bytes", bytes.len())))?;
         if trailer.reserved0 != [0; 4] || trailer.reserved1 != [0; 8] {
@@ -334,7 +338,10 @@ impl FenceTop {
             let key = top
                 .get(at + TOP_FIXED..at + TOP_FIXED + len)
                 .ok_or_else(|| fail(here, "a top-level key is cut short".into()))?;
-            if let Some(prev) = entries.last().map(|e: &TopEntry| (e.block_offset, e.first_run)) {
+            if let Some(prev) = entries
+                .last()
+                .map(|e: &TopEntry| (e.block_offset, e.first_run))
+            {
                 if block_offset <= prev.0 || first_run <= prev.1 {
                     return Err(fail(here, format!(
                         "entry for block at {block_offset}, run {first_run}, does not follow the previous one (block at {}, run {})",
@@ -342,7 +349,10 @@ impl FenceTop {
                     )));
                 }
             } else if first_run != 0 {
-                return Err(fail(here, format!("the first block starts at run {first_run}, expected 0")));
+                return Err(fail(
+                    here,
+                    format!("the first block starts at run {first_run}, expected 0"),
+                ));
             }
             if block_offset >= top_offset || first_run >= runs {
                 return Err(fail(here, format!(
@@ -580,17 +590,19 @@ mod tests {
 
     #[test]
     fn a_fence_larger_than_a_block_gets_its_own() {
-        let seps = vec![
-            (0, Vec::new()),
-            (10, vec![7u8; 5000]),
-            (20, vec![8u8; 3]),
-        ];
+        let seps = vec![(0, Vec::new()), (10, vec![7u8; 5000]), (20, vec![8u8; 3])];
         let (bytes, runs, len) = build(&seps, 1);
         assert_eq!(runs, 3);
         let t = FenceTop::trailer_range(0, len).unwrap();
         let (trailer, top) = FenceTop::read_trailer(&bytes[t.start as usize..], 0, len).unwrap();
-        let top = FenceTop::parse(&trailer, &bytes[top.start as usize..top.end as usize], 0, 3, 3)
-            .unwrap();
+        let top = FenceTop::parse(
+            &trailer,
+            &bytes[top.start as usize..top.end as usize],
+            0,
+            3,
+            3,
+        )
+        .unwrap();
         assert_eq!(top.blocks(), 3);
         assert_eq!(top.block_for(&[7u8; 6000], false), 1);
         assert_eq!(top.block_of_run(2), 2);

@@ -90,7 +90,11 @@ impl RecordHeader {
         let value_end = key_end.saturating_add(u64::from(self.value_len.get()));
         let end = value_end.saturating_add(codec.trailer() as u64);
         if end > section_len {
-            let check = if codec.checked() { " and its check" } else { "" };
+            let check = if codec.checked() {
+                " and its check"
+            } else {
+                ""
+            };
             return Err(FormatError::Record {
                 offset: section_offset.saturating_add(at),
                 section_offset: at,
@@ -145,9 +149,7 @@ pub fn read_record(
         start..usize::try_from(r.end).unwrap_or(start)
     };
     if codec.checked() {
-        let covered = records
-            .get(range(at..extent.value.end))
-            .unwrap_or_default();
+        let covered = records.get(range(at..extent.value.end)).unwrap_or_default();
         let check = records
             .get(range(extent.value.end..extent.end))
             .unwrap_or_default();

@@ -134,13 +134,16 @@ impl Sorter {
         let mut heap: BinaryHeap<Reverse<(Vec<u8>, u64, usize)>> = BinaryHeap::new();
         for (run, reader) in readers.iter_mut().enumerate() {
             let mut key = Vec::new();
-            if let Some(ordinal) = read_entry(reader, &mut key, &mut values[run]).map_err(&io_error)? {
+            if let Some(ordinal) =
+                read_entry(reader, &mut key, &mut values[run]).map_err(&io_error)?
+            {
                 heap.push(Reverse((key, ordinal, run)));
             }
         }
         while let Some(Reverse((mut key, ordinal, run))) = heap.pop() {
             f(&key, &values[run], ordinal)?;
-            let next = read_entry(&mut readers[run], &mut key, &mut values[run]).map_err(&io_error)?;
+            let next =
+                read_entry(&mut readers[run], &mut key, &mut values[run]).map_err(&io_error)?;
             if let Some(next) = next {
                 heap.push(Reverse((key, next, run)));
             }
@@ -180,17 +183,23 @@ fn read_entry(
 mod tests {
     use super::*;
 
-    fn sorted(budget: usize, records: &[(&[u8], &[u8])]) -> (Vec<(Vec<u8>, Vec<u8>, u64)>, usize) {
+    /// A record as the sorter yields it: key, value, insertion index.
+    type Sorted = (Vec<u8>, Vec<u8>, u64);
+
+    fn sorted(budget: usize, records: &[(&[u8], &[u8])]) -> (Vec<Sorted>, usize) {
         let mut s = Sorter::new(budget);
         for (i, (k, v)) in records.iter().enumerate() {
             s.push(k, v, i as u64).unwrap();
         }
         let runs = s.spilled_runs();
         let mut out = Vec::new();
-        s.drain(|e| e, |k, v, o| {
-            out.push((k.to_vec(), v.to_vec(), o));
-            Ok::<(), io::Error>(())
-        })
+        s.drain(
+            |e| e,
+            |k, v, o| {
+                out.push((k.to_vec(), v.to_vec(), o));
+                Ok::<(), io::Error>(())
+            },
+        )
         .unwrap();
         (out, runs)
     }
@@ -208,7 +217,7 @@ mod tests {
         ) {
             let input: Vec<(&[u8], &[u8])> =
                 records.iter().map(|(k, v)| (&k[..], &v[..])).collect();
-            let mut expected: Vec<(Vec<u8>, Vec<u8>, u64)> = records
+            let mut expected: Vec<Sorted> = records
                 .iter()
                 .enumerate()
                 .map(|(i, (k, v))| (k.clone(), v.clone(), i as u64))

@@ -3,18 +3,18 @@
 use std::path::Path;
 
 use zerocopy::IntoBytes;
+use zidx_format::fences::{separator, FencesBuilder, DEFAULT_RUN_LEN, FENCE_BLOCK_SIZE};
 use zidx_format::placement::{
     emit_slots, home_slots_for, max_displacement, sort_canonical, HashedRecord,
 };
-use zidx_format::fences::{separator, FencesBuilder, DEFAULT_RUN_LEN, FENCE_BLOCK_SIZE};
 use zidx_format::{
     checksum, key_digest, key_hash, record_check, Checksum, HashParams, Header, KeyHasher,
     RecordCodec, RecordHeader, SectionDescriptor, SectionEntry, SeedDeriver, Slot,
     COMPAT_ORDERED_KEYS, HASH_FUNCTION_SIPHASH13, HASH_FUNCTION_XXH3_64, HASH_PARAMS,
     HASH_PARAMS_SIZE, HASH_SLOTS, HEADER_SIZE, INCOMPAT_KEYED_HASH, INCOMPAT_MULTI_VALUE,
     INCOMPAT_RECORD_CHECKSUMS, KEY_FENCES, MAX_DISPLACEMENT, MAX_KEY_LEN, MAX_RECORDS_BYTES,
-    MAX_VALUE_LEN, RECORDS, RECORD_HEADER_SIZE, SECTION_ALIGN, SECTION_ENTRY_SIZE,
-    SEED_ATTEMPTS, SLOT_SIZE, VERSION_MINOR, VERSION_MINOR_1_0, VERSION_MINOR_1_1,
+    MAX_VALUE_LEN, RECORDS, RECORD_HEADER_SIZE, SECTION_ALIGN, SECTION_ENTRY_SIZE, SEED_ATTEMPTS,
+    SLOT_SIZE, VERSION_MINOR, VERSION_MINOR_1_0, VERSION_MINOR_1_1,
 };
 
 use crate::atomic_file::AtomicFile;
@@ -371,7 +371,14 @@ impl<S: Sink> Writer<S> {
             let failed = sorter.push(key, value, record);
             failed.map_err(|e| self.out.io_error("write a sorted run to", e))?;
         } else {
-            append_record(&mut self.out, self.plan.codec, &mut self.scratch, head, key, value)?;
+            append_record(
+                &mut self.out,
+                self.plan.codec,
+                &mut self.scratch,
+                head,
+                key,
+                value,
+            )?;
             self.hashed
                 .push(HashedRecord::new(self.first_hash(key), self.records_len));
         }
@@ -442,42 +449,45 @@ impl<S: Sink> Writer<S> {
             path: std::env::temp_dir(),
             source: e,
         };
-        sorter.drain(sort_error, |key: &[u8], value: &[u8], ordinal: u64| -> Result<(), WriteError> {
-            let repeat = any && key == last_key.as_slice();
-            if !repeat {
-                group_first = ordinal;
-            }
-            match (policy, repeat) {
-                (OnDuplicate::Error, true) => {
-                    return Err(WriteError::DuplicateKey {
-                        key: key.to_vec(),
-                        first: group_first,
-                        second: ordinal,
-                    })
+        sorter.drain(
+            sort_error,
+            |key: &[u8], value: &[u8], ordinal: u64| -> Result<(), WriteError> {
+                let repeat = any && key == last_key.as_slice();
+                if !repeat {
+                    group_first = ordinal;
                 }
-                (OnDuplicate::First, true) => {}
-                (OnDuplicate::Last, _) => {
-                    if let Some((k, v)) = pending.take().filter(|_| !repeat) {
+                match (policy, repeat) {
+                    (OnDuplicate::Error, true) => {
+                        return Err(WriteError::DuplicateKey {
+                            key: key.to_vec(),
+                            first: group_first,
+                            second: ordinal,
+                        })
+                    }
+                    (OnDuplicate::First, true) => {}
+                    (OnDuplicate::Last, _) => {
+                        if let Some((k, v)) = pending.take().filter(|_| !repeat) {
+                            let prev = wrote_any.then_some(prev_written.as_slice());
+                            emit(out, &mut fences, hashed, scratch, prev, &k, &v)?;
+                            prev_written = k;
+                            wrote_any = true;
+                        }
+                        pending = Some((key.to_vec(), value.to_vec()));
+                    }
+                    _ => {
                         let prev = wrote_any.then_some(prev_written.as_slice());
-                        emit(out, &mut fences, hashed, scratch, prev, &k, &v)?;
-                        prev_written = k;
+                        emit(out, &mut fences, hashed, scratch, prev, key, value)?;
+                        prev_written.clear();
+                        prev_written.extend_from_slice(key);
                         wrote_any = true;
                     }
-                    pending = Some((key.to_vec(), value.to_vec()));
                 }
-                _ => {
-                    let prev = wrote_any.then_some(prev_written.as_slice());
-                    emit(out, &mut fences, hashed, scratch, prev, key, value)?;
-                    prev_written.clear();
-                    prev_written.extend_from_slice(key);
-                    wrote_any = true;
-                }
-            }
-            last_key.clear();
-            last_key.extend_from_slice(key);
-            any = true;
-            Ok(())
-        })?;
+                last_key.clear();
+                last_key.extend_from_slice(key);
+                any = true;
+                Ok(())
+            },
+        )?;
         if let Some((k, v)) = pending.take() {
             let prev = wrote_any.then_some(prev_written.as_slice());
             emit(out, &mut fences, hashed, scratch, prev, &k, &v)?;
@@ -560,7 +570,14 @@ impl<S: Sink> Writer<S> {
         for attempt in 0..SEED_ATTEMPTS {
             if version == FormatVersion::V1_0 && attempt > 0 {
                 hasher = table_hash(attempt);
-                rehash(&mut out, &plan, &hasher, &mut entries, &dropped, records_len)?;
+                rehash(
+                    &mut out,
+                    &plan,
+                    &hasher,
+                    &mut entries,
+                    &dropped,
+                    records_len,
+                )?;
             }
             sort_canonical(&mut entries);
             if !deduplicated {
@@ -590,7 +607,14 @@ impl<S: Sink> Writer<S> {
                     seeds
                 });
                 hasher = table_hash(seeds.seed(attempt));
-                rehash(&mut out, &plan, &hasher, &mut entries, &dropped, records_len)?;
+                rehash(
+                    &mut out,
+                    &plan,
+                    &hasher,
+                    &mut entries,
+                    &dropped,
+                    records_len,
+                )?;
                 sort_canonical(&mut entries);
             }
             let slot_count = home_slots_for(entries.len() as u64);
@@ -633,7 +657,7 @@ impl<S: Sink> Writer<S> {
         let slots_offset = records_end.next_multiple_of(SECTION_ALIGN);
         out.seek(records_end)?;
         // At most SECTION_ALIGN - 1 bytes.
-        out.append_zeros(chunk_len(slots_offset - records_end, SECTION_ALIGN as usize))?;
+        out.append_zeros(chunk_len(slots_offset - records_end, FENCE_BLOCK_SIZE))?;
         out.start_checksum()?;
         emit_slots(&entries, slot_count, max_disp, |slot: Slot| {
             out.append(&[&slot.to_bytes()])
@@ -656,9 +680,7 @@ impl<S: Sink> Writer<S> {
         };
         let fences_len = sorted.as_ref().map_or(0, |s| s.fences.len() as u64);
         let file_len = fences_offset + fences_len;
-        let record_count = sorted
-            .as_ref()
-            .map_or(entries.len() as u64, |s| s.records);
+        let record_count = sorted.as_ref().map_or(entries.len() as u64, |s| s.records);
 
         let params = HashParams::new(hasher.stored(), slot_count, max_disp);
         // One entry per written section, in the plan's order.
@@ -816,8 +838,7 @@ impl<'a, S: Sink> Scanner<'a, S> {
             at >= self.buf_start && at + len as u64 <= self.buf_start + self.buf_len as u64;
         if !in_buf {
             let want = chunk_len(self.records_len - at, self.buf.len());
-            self.out
-                .read_at(self.base + at, &mut self.buf[..want])?;
+            self.out.read_at(self.base + at, &mut self.buf[..want])?;
             self.buf_start = at;
             self.buf_len = want;
         }

@@ -74,21 +74,77 @@ const fn v1_2(ordered: bool, checked: bool, keep: bool) -> Build {
 /// files cover every combination of the 1.2 bits the writer produces
 /// (ordered keys also under the 1.0 hash, for 1.0 readers).
 const GOLDEN: &[(&str, Build, &str)] = &[
-    ("spec-example.tsv", Build::Version(FormatVersion::V1_0), "spec-example.zidx"),
-    ("empty.tsv", Build::Version(FormatVersion::V1_0), "empty.zidx"),
-    ("unicode-data.tsv", Build::Version(FormatVersion::V1_0), "unicode-data.zidx"),
-    ("spec-example.tsv", Build::Version(FormatVersion::V1_1), "v1.1/spec-example.zidx"),
-    ("empty.tsv", Build::Version(FormatVersion::V1_1), "v1.1/empty.zidx"),
-    ("unicode-data.tsv", Build::Version(FormatVersion::V1_1), "v1.1/unicode-data.zidx"),
+    (
+        "spec-example.tsv",
+        Build::Version(FormatVersion::V1_0),
+        "spec-example.zidx",
+    ),
+    (
+        "empty.tsv",
+        Build::Version(FormatVersion::V1_0),
+        "empty.zidx",
+    ),
+    (
+        "unicode-data.tsv",
+        Build::Version(FormatVersion::V1_0),
+        "unicode-data.zidx",
+    ),
+    (
+        "spec-example.tsv",
+        Build::Version(FormatVersion::V1_1),
+        "v1.1/spec-example.zidx",
+    ),
+    (
+        "empty.tsv",
+        Build::Version(FormatVersion::V1_1),
+        "v1.1/empty.zidx",
+    ),
+    (
+        "unicode-data.tsv",
+        Build::Version(FormatVersion::V1_1),
+        "v1.1/unicode-data.zidx",
+    ),
     // Without a 1.2 option, the default (1.2) writer writes 1.1 files.
-    ("spec-example.tsv", Build::Version(FormatVersion::V1_2), "v1.1/spec-example.zidx"),
-    ("unicode-data.tsv", Build::Version(FormatVersion::V1_2), "v1.1/unicode-data.zidx"),
-    ("spec-example.tsv", v1_2(true, false, false), "v1.2/spec-example.ordered.zidx"),
-    ("spec-example.tsv", v1_2(false, true, false), "v1.2/spec-example.checked.zidx"),
-    ("spec-example.tsv", v1_2(true, true, false), "v1.2/spec-example.ordered-checked.zidx"),
-    ("fruit.tsv", v1_2(true, false, true), "v1.2/fruit.multi.zidx"),
-    ("fruit.tsv", v1_2(true, true, true), "v1.2/fruit.multi-checked.zidx"),
-    ("empty.tsv", v1_2(true, true, false), "v1.2/empty.ordered-checked.zidx"),
+    (
+        "spec-example.tsv",
+        Build::Version(FormatVersion::V1_2),
+        "v1.1/spec-example.zidx",
+    ),
+    (
+        "unicode-data.tsv",
+        Build::Version(FormatVersion::V1_2),
+        "v1.1/unicode-data.zidx",
+    ),
+    (
+        "spec-example.tsv",
+        v1_2(true, false, false),
+        "v1.2/spec-example.ordered.zidx",
+    ),
+    (
+        "spec-example.tsv",
+        v1_2(false, true, false),
+        "v1.2/spec-example.checked.zidx",
+    ),
+    (
+        "spec-example.tsv",
+        v1_2(true, true, false),
+        "v1.2/spec-example.ordered-checked.zidx",
+    ),
+    (
+        "fruit.tsv",
+        v1_2(true, false, true),
+        "v1.2/fruit.multi.zidx",
+    ),
+    (
+        "fruit.tsv",
+        v1_2(true, true, true),
+        "v1.2/fruit.multi-checked.zidx",
+    ),
+    (
+        "empty.tsv",
+        v1_2(true, true, false),
+        "v1.2/empty.ordered-checked.zidx",
+    ),
     (
         "spec-example.tsv",
         Build::Features {
@@ -109,7 +165,11 @@ const GOLDEN: &[(&str, Build, &str)] = &[
         },
         "v1.2/unicode-data.ordered-v1.0.zidx",
     ),
-    ("unicode-data.tsv", v1_2(true, true, false), "v1.2/unicode-data.ordered-checked.zidx"),
+    (
+        "unicode-data.tsv",
+        v1_2(true, true, false),
+        "v1.2/unicode-data.ordered-checked.zidx",
+    ),
 ];
 
 /// `ZIDX_WRITE_GOLDEN=1 cargo test -p zidx-writer --test golden_rebuild`

@@ -32,7 +32,8 @@ pub struct Index<S = FileBytes> {
     resident: Option<ResidentLayout>,
     codec: RecordCodec,
     /// The top level of `key_fences`, parsed on the first ordered query.
-    pub(crate) fences: std::sync::OnceLock<Result<zidx_format::fences::FenceTop, zidx_format::FormatError>>,
+    pub(crate) fences:
+        std::sync::OnceLock<Result<zidx_format::fences::FenceTop, zidx_format::FormatError>>,
 }
 
 /// Slots and records up to this size are looked up one key at a time by
@@ -564,7 +565,9 @@ impl<S: Storage> Index<S> {
             return Ok(None);
         }
         let mut probe = self.probe(self.hasher.hash(key))?;
-        Ok(self.resolve_record(key, &mut probe, None)?.map(|(at, _)| at))
+        Ok(self
+            .resolve_record(key, &mut probe, None)?
+            .map(|(at, _)| at))
     }
 
     /// How the file's records are laid out.

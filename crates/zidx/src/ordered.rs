@@ -185,6 +185,10 @@ impl<S: Storage> Index<S> {
             back: end.max(start.ordinal),
             run_cache: None,
             failed: false,
+            bounds: (
+                owned_bound(range.start_bound()),
+                owned_bound(range.end_bound()),
+            ),
         })
     }
 
@@ -193,7 +197,9 @@ impl<S: Storage> Index<S> {
     pub fn prefix(&self, prefix: impl AsRef<[u8]>) -> Result<KeyRange<'_, S>, Error> {
         let prefix = prefix.as_ref();
         match prefix_end(prefix) {
-            Some(end) => self.range::<[u8], _>((Bound::Included(prefix), Bound::Excluded(&end[..]))),
+            Some(end) => {
+                self.range::<[u8], _>((Bound::Included(prefix), Bound::Excluded(&end[..])))
+            }
             None => self.range::<[u8], _>((Bound::Included(prefix), Bound::Unbounded)),
         }
     }
@@ -254,6 +260,14 @@ impl<S: Storage> Index<S> {
     }
 }
 
+fn owned_bound<K: AsRef<[u8]> + ?Sized>(b: Bound<&K>) -> Bound<Vec<u8>> {
+    match b {
+        Bound::Included(k) => Bound::Included(k.as_ref().to_vec()),
+        Bound::Excluded(k) => Bound::Excluded(k.as_ref().to_vec()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
 /// File offset of the key fences, for errors.
 fn range_start<S: Storage>(index: &Index<S>) -> u64 {
     index.layout().key_fences().map_or(0, |s| s.offset)
@@ -282,6 +296,9 @@ pub struct KeyRange<'a, S: Storage> {
     /// The offsets of the records of one run, for walking backwards.
     run_cache: Option<(u64, Vec<u64>)>,
     failed: bool,
+    /// The range asked for: a record outside it means damaged fences, and
+    /// is reported as such rather than yielded.
+    bounds: (Bound<Vec<u8>>, Bound<Vec<u8>>),
 }
 
 impl<S: Storage> std::fmt::Debug for KeyRange<'_, S> {
@@ -302,6 +319,30 @@ impl<'a, S: Storage> KeyRange<'a, S> {
     fn fail(&mut self, e: Error) -> Option<<Self as Iterator>::Item> {
         self.failed = true;
         Some(Err(e))
+    }
+
+    /// An error if `key` lies outside the range asked for.
+    fn check_bounds(&self, key: &[u8], at: u64) -> Result<(), Error> {
+        let after_start = match &self.bounds.0 {
+            Bound::Included(b) => key >= b.as_slice(),
+            Bound::Excluded(b) => key > b.as_slice(),
+            Bound::Unbounded => true,
+        };
+        let before_end = match &self.bounds.1 {
+            Bound::Included(b) => key <= b.as_slice(),
+            Bound::Excluded(b) => key < b.as_slice(),
+            Bound::Unbounded => true,
+        };
+        if after_start && before_end {
+            return Ok(());
+        }
+        Err(FormatError::Fences {
+            offset: range_start(self.index),
+            problem: format!(
+                "a seek led to the record at records offset {at}, outside the range asked for"
+            ),
+        }
+        .into())
     }
 
     /// The offset of the record with ordinal `ordinal`, through the offsets
@@ -351,6 +392,9 @@ impl<'a, S: Storage> Iterator for KeyRange<'a, S> {
             self.front.at,
         ) {
             Ok((key, value, next)) => {
+                if let Err(e) = self.check_bounds(key.as_ref(), self.front.at) {
+                    return self.fail(e);
+                }
                 self.front = Position {
                     ordinal: self.front.ordinal + 1,
                     at: next,
@@ -380,10 +424,13 @@ impl<S: Storage> DoubleEndedIterator for KeyRange<'_, S> {
         let ordinal = self.back - 1;
         let index = self.index;
         let record = self.offset_of(ordinal).and_then(|at| {
-            record_access::read(index.storage(), index.layout().records(), index.codec(), at)
+            let (key, value, _) =
+                record_access::read(index.storage(), index.layout().records(), index.codec(), at)?;
+            self.check_bounds(key.as_ref(), at)?;
+            Ok((key, value))
         });
         match record {
-            Ok((key, value, _)) => {
+            Ok((key, value)) => {
                 self.back = ordinal;
                 Some(Ok((key, value)))
             }

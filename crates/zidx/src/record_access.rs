@@ -2,7 +2,9 @@
 //! a records-section offset into a key and a value, and checks the record's
 //! check when the file has them (SPEC.md §12.4).
 
-use zidx_format::{header_past_end, RecordCodec, RecordExtent, RecordHeader, SectionInfo, RECORD_HEADER_SIZE};
+use zidx_format::{
+    header_past_end, RecordCodec, RecordExtent, RecordHeader, SectionInfo, RECORD_HEADER_SIZE,
+};
 
 use crate::error::Error;
 use crate::storage::Storage;

@@ -1,11 +1,10 @@
 //! Full verification: every checksum and every invariant of SPEC.md §7.
 
-use zidx_format::placement::{emit_slots, max_displacement, sort_canonical, HashedRecord};
 use zidx_format::fences::{separator, FenceTop, FencesBuilder};
+use zidx_format::placement::{emit_slots, max_displacement, sort_canonical, HashedRecord};
 use zidx_format::{
-    expect_checksum, key_digest, nonzero_padding, read_record, Checksum, FormatError,
-    RecordCodec, SectionInfo, SeedDeriver, Slot, HASH_FUNCTION_SIPHASH13, SEED_ATTEMPTS,
-    SLOT_SIZE,
+    expect_checksum, key_digest, nonzero_padding, read_record, Checksum, FormatError, RecordCodec,
+    SectionInfo, SeedDeriver, Slot, HASH_FUNCTION_SIPHASH13, SEED_ATTEMPTS, SLOT_SIZE,
 };
 use zidx_text::escape::ShowKey;
 

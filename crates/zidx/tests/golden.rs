@@ -41,7 +41,11 @@ fn format_1_2_golden_files_answer_as_their_sources() {
         "v1.2/spec-example.ordered-v1.0.zidx",
     ] {
         let index = Index::open(testdata(name)).unwrap();
-        assert_eq!(index.get(b"banana").unwrap(), Some(&b"yellow"[..]), "{name}");
+        assert_eq!(
+            index.get(b"banana").unwrap(),
+            Some(&b"yellow"[..]),
+            "{name}"
+        );
         assert_eq!(index.get(b"kiwi").unwrap(), None, "{name}");
         if index.layout().ordered_keys() {
             let keys: Vec<&[u8]> = index.range("b"..).unwrap().map(|r| r.unwrap().0).collect();
@@ -51,7 +55,11 @@ fn format_1_2_golden_files_answer_as_their_sources() {
     }
     for name in ["v1.2/fruit.multi.zidx", "v1.2/fruit.multi-checked.zidx"] {
         let index = Index::open(testdata(name)).unwrap();
-        let apples: Vec<&[u8]> = index.get_all(b"apple").unwrap().map(Result::unwrap).collect();
+        let apples: Vec<&[u8]> = index
+            .get_all(b"apple")
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
         assert_eq!(apples, [&b"red"[..], b"green", b"yellow"], "{name}");
         assert_eq!(index.get(b"banana").unwrap(), Some(&b"yellow"[..]));
         assert_eq!(index.len(), 6);

@@ -83,7 +83,15 @@ fn hash_stats_of_a_huge_sparse_table_read_a_bounded_sample() {
         // The slots' checksum is only checked by verify: any value opens.
         SectionEntry::new(HASH_SLOTS, slots_offset, slots_len, SLOTS, 0),
     ];
-    let header = Header::new(0, 0, 0, file_len, table_offset, 3, checksum(table.as_bytes()));
+    let header = Header::new(
+        0,
+        0,
+        0,
+        file_len,
+        table_offset,
+        3,
+        checksum(table.as_bytes()),
+    );
     let mut head = header.as_bytes().to_vec();
     head.extend_from_slice(table.as_bytes());
     head.extend_from_slice(params.as_bytes());

@@ -1,5 +1,7 @@
 //! Ordered keys, several values per key and checked records (SPEC.md §12),
 //! against a model: a sorted list of the records the options keep.
+// Test files are a few KiB: every offset fits in usize.
+#![allow(clippy::cast_possible_truncation)]
 
 use std::ops::Bound;
 
@@ -35,9 +37,7 @@ fn build(records: &[Record], options: Options) -> Vec<u8> {
     w.finish().unwrap()
 }
 
-fn pairs<'a>(
-    it: impl Iterator<Item = Result<(&'a [u8], &'a [u8]), Error>>,
-) -> Vec<Record> {
+fn pairs<'a>(it: impl Iterator<Item = Result<(&'a [u8], &'a [u8]), Error>>) -> Vec<Record> {
     it.map(|r| {
         let (k, v) = r.unwrap();
         (k.to_vec(), v.to_vec())
@@ -47,7 +47,10 @@ fn pairs<'a>(
 
 fn key_strategy() -> impl Strategy<Value = Vec<u8>> {
     // A small alphabet, so that keys share prefixes and repeat.
-    proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(0xFFu8), Just(0u8)], 0..5)
+    proptest::collection::vec(
+        prop_oneof![Just(b'a'), Just(b'b'), Just(0xFFu8), Just(0u8)],
+        0..5,
+    )
 }
 
 fn bound(b: (u8, Vec<u8>)) -> Bound<Vec<u8>> {
@@ -256,10 +259,68 @@ fn builds_without_new_options_are_unchanged_and_ordered_ones_carry_their_bits() 
     let plain = Index::from_bytes(build(&records, Options::default())).unwrap();
     assert_eq!(plain.layout().version(), (1, 1));
     assert_eq!(plain.layout().compat_features(), 0);
-    let ordered = Index::from_bytes(build(&records, Options::default().with_ordered(true))).unwrap();
+    let ordered =
+        Index::from_bytes(build(&records, Options::default().with_ordered(true))).unwrap();
     assert_eq!(ordered.layout().version(), (1, 2));
     assert!(ordered.layout().ordered_keys());
     assert_eq!(ordered.layout().incompat_features(), 1);
     let fences = ordered.layout().key_fences().unwrap();
     assert_eq!(fences.offset % 4096, 0);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Overwritten bytes anywhere past the first page (records, slots,
+    /// fence blocks, top level, trailer) never make an ordered query panic
+    /// or run without bound: every iterator ends within the record count,
+    /// and what opens still opens.
+    #[test]
+    fn damaged_fences_are_bounded(
+        n in 0usize..400,
+        flips in proptest::collection::vec((any::<proptest::sample::Index>(), any::<u8>()), 1..8),
+        in_fences in any::<bool>(),
+        probe in key_strategy(),
+    ) {
+        let records: Vec<Record> = (0..n)
+            .map(|i| (format!("k{:05}", i * 7 % 1000).into_bytes(), vec![b'v'; i % 9]))
+            .collect();
+        let options = Options::default()
+            .with_on_duplicate(OnDuplicate::Keep)
+            .with_record_checksums(n % 2 == 0);
+        let mut bytes = build(&records, options);
+        let clean = Index::from_bytes(bytes.clone()).unwrap();
+        let fences = clean.layout().key_fences().unwrap().range();
+        let (lo, hi) = if in_fences {
+            (fences.start as usize, fences.end as usize)
+        } else {
+            (512, bytes.len())
+        };
+        for (at, byte) in flips {
+            let i = lo + at.index(hi - lo);
+            bytes[i] = byte;
+        }
+        let Ok(index) = Index::from_bytes(&bytes[..]) else { return Ok(()) };
+        let limit = index.len() as usize + 1;
+        if let Ok(range) = index.range::<[u8], _>(..) {
+            prop_assert!(range.len() < limit);
+            prop_assert!(range.take(limit).count() < limit);
+        }
+        if let Ok(range) = index.range::<Vec<u8>, _>(probe.clone()..) {
+            prop_assert!(range.rev().take(limit).count() < limit);
+        }
+        if let Ok(range) = index.prefix(&probe) {
+            prop_assert!(range.take(limit).count() < limit);
+        }
+        let _ = index.rank(&probe);
+        let _ = index.first();
+        let _ = index.last();
+        if let Ok(values) = index.get_all(&probe) {
+            prop_assert!(values.take(limit).count() < limit);
+        }
+        if let Ok(values) = index.get_all(b"k00007") {
+            prop_assert!(values.take(limit).count() < limit);
+        }
+        let _ = index.verify();
+    }
 }

@@ -37,7 +37,10 @@ pub fn run(args: ScanArgs) -> Outcome {
     };
     let form = Form::new(args.escaped);
     let mut line = Vec::new();
-    for (n, record) in records.take(usize::try_from(limit).unwrap_or(usize::MAX)).enumerate() {
+    for (n, record) in records
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .enumerate()
+    {
         let (key, value) = record.map_err(failed)?;
         line.clear();
         let what = || {
