@@ -783,3 +783,92 @@ fn no_mmap_reports_corruption_too() {
         zidx(&argv).code(2).stdout_is("").stderr_has("truncated");
     }
 }
+
+/// `zidx scan` and `get --all` on an index with several values per key;
+/// `scan` on an index without ordered keys says how to build one.
+#[test]
+fn scan_and_get_all() {
+    let dir = tempdir();
+    let input = dir.path().join("words.tsv");
+    std::fs::write(&input, "b\t1\na\t2\nb\t3\nc\t4\nab\t5\n").unwrap();
+    let index = dir.path().join("words.zidx");
+    zidx(args([
+        &"build",
+        &input,
+        &"-o",
+        &index,
+        &"--on-duplicate",
+        &"keep",
+    ]))
+    .ok();
+    zidx(args([&"scan", &index])).stdout_is("a\t2\nab\t5\nb\t1\nb\t3\nc\t4\n");
+    zidx(args([&"scan", &index, &"--prefix", &"a"])).stdout_is("a\t2\nab\t5\n");
+    zidx(args([&"scan", &index, &"--from", &"ab", &"--to", &"c"])).stdout_is("ab\t5\nb\t1\nb\t3\n");
+    zidx(args([
+        &"scan",
+        &index,
+        &"--from",
+        &"ab",
+        &"--through",
+        &"c",
+        &"--reverse",
+        &"--keys-only",
+    ]))
+    .stdout_is("c\nb\nb\nab\n");
+    zidx(args([&"scan", &index, &"--limit", &"2", &"--reverse"])).stdout_is("c\t4\nb\t3\n");
+    zidx(args([&"scan", &index, &"--count"])).stdout_is("5\n");
+    zidx(args([&"scan", &index, &"--prefix", &"zz", &"--count"])).stdout_is("0\n");
+    zidx(args([&"get", &index, &"b", &"--all"])).stdout_is("1\n3\n");
+    zidx(args([&"get", &index, &"b"])).stdout_is("1\n");
+    zidx(args([&"get", &index, &"b", &"c", &"--all"])).stdout_is("b\t1\nb\t3\nc\t4\n");
+    zidx(args([&"get", &index, &"x", &"--all"])).code(1);
+    zidx(args([&"verify", &index])).stdout_is("ok\n");
+
+    let plain = build_tsv(dir.path(), "plain.zidx", FRUIT);
+    zidx(args([&"scan", &plain]))
+        .code(2)
+        .stderr_has("built without ordered keys")
+        .stderr_has("zidx build --ordered");
+    zidx(args([&"scan", &plain, &"--prefix", &"a", &"--from", &"b"])).code(2);
+}
+
+/// A damaged record of a `--checked` index is an error for every reading
+/// command, never a value; without --checked, the damaged value comes back.
+#[test]
+fn checked_records_turn_damage_into_errors() {
+    let dir = tempdir();
+    let input = dir.path().join("fruit.tsv");
+    std::fs::write(&input, FRUIT).unwrap();
+    for (checked, name) in [(true, "checked.zidx"), (false, "plain.zidx")] {
+        let index = dir.path().join(name);
+        let mut a = args([&"build", &input, &"-o", &index, &"--ordered"]);
+        if checked {
+            a.push("--checked".into());
+        }
+        zidx(a).ok();
+        let (offset, _) = section(&index, "records");
+        // The `y` of `yellow`, banana's value: the second record starts at
+        // 14 (+4 with checks), its value 12 bytes further.
+        let at = offset as usize + if checked { 18 + 12 } else { 14 + 12 };
+        let bad = damaged(&index, &format!("bad-{name}"), |b| {
+            assert_eq!(b[at], b'y');
+            b[at] = b'Y';
+        });
+        if checked {
+            for cmd in [
+                args([&"get", &bad, &"banana"]),
+                args([&"get", &bad, &"banana", &"--all"]),
+                args([&"dump", &bad]),
+                args([&"scan", &bad]),
+                args([&"scan", &bad, &"--reverse"]),
+            ] {
+                zidx(cmd).code(2).stderr_has("damaged record at offset");
+            }
+            zidx(args([&"verify", &bad])).code(2);
+            zidx(args([&"get", &bad, &"apple"])).stdout_is("red\n");
+        } else {
+            zidx(args([&"get", &bad, &"banana"])).stdout_is("Yellow\n");
+            zidx(args([&"verify", &bad])).code(2);
+        }
+    }
+}

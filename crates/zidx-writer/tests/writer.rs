@@ -356,3 +356,104 @@ fn stale_temporary_files_of_dead_builds_are_removed() {
         ]
     );
 }
+
+/// Ordered builds (SPEC.md §12.1): duplicates are found in the sorted
+/// stream and reported with their insertion indices; `first`, `last` and
+/// `keep` keep the records the policy says, in key order.
+#[test]
+fn ordered_builds_apply_every_duplicate_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("o.zidx");
+    match build(&path, Options::default().with_ordered(true), DUPS) {
+        Err(WriteError::DuplicateKey { key, first, second }) => {
+            assert_eq!((key.as_slice(), first, second), (&b"a"[..], 0, 2));
+        }
+        other => panic!("expected a duplicate-key error, got {other:?}"),
+    }
+    assert!(!path.exists());
+    for (policy, expected) in [
+        (OnDuplicate::First, vec![("a", "1"), ("b", "2"), ("c", "4")]),
+        (OnDuplicate::Last, vec![("a", "5"), ("b", "2"), ("c", "4")]),
+        (
+            OnDuplicate::Keep,
+            vec![("a", "1"), ("a", "3"), ("a", "5"), ("b", "2"), ("c", "4")],
+        ),
+    ] {
+        let options = Options::default()
+            .with_ordered(true)
+            .with_on_duplicate(policy);
+        let summary = build(&path, options, DUPS).unwrap();
+        assert_eq!(summary.records, expected.len() as u64);
+        assert_eq!(summary.distinct_keys, 3);
+        let index = Index::open(&path).unwrap();
+        index.verify().unwrap();
+        let got: Vec<(&[u8], &[u8])> = index.iter().map(|r| r.unwrap()).collect();
+        let want: Vec<(&[u8], &[u8])> = expected
+            .iter()
+            .map(|(k, v)| (k.as_bytes(), v.as_bytes()))
+            .collect();
+        assert_eq!(got, want, "{policy:?}");
+    }
+}
+
+/// A sort that spills to temporary files gives the same file, byte for
+/// byte, as one in memory; and the summary says it spilled.
+#[test]
+fn spilled_sorts_give_the_same_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let records: Vec<(Vec<u8>, Vec<u8>)> = (0..3000u32)
+        .map(|i| {
+            (
+                format!("{}", i * 7919 % 3001).into_bytes(),
+                vec![b'x'; (i % 40) as usize],
+            )
+        })
+        .collect();
+    let refs: Vec<(&[u8], &[u8])> = records.iter().map(|(k, v)| (&k[..], &v[..])).collect();
+    let options = Options::default()
+        .with_on_duplicate(OnDuplicate::Keep)
+        .with_record_checksums(true);
+    let memory = build(&dir.path().join("m"), options, &refs).unwrap();
+    let spilled = build(&dir.path().join("s"), options.with_sort_buffer(4096), &refs).unwrap();
+    assert_eq!(memory.sort_runs, 0);
+    assert!(spilled.sort_runs > 10, "{}", spilled.sort_runs);
+    assert_eq!(
+        std::fs::read(dir.path().join("m")).unwrap(),
+        std::fs::read(dir.path().join("s")).unwrap()
+    );
+}
+
+/// Features a format version's readers cannot read are refused when the
+/// build starts, and nothing is written.
+#[test]
+fn features_need_a_format_that_carries_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.zidx");
+    for version in [FormatVersion::V1_0, FormatVersion::V1_1] {
+        for options in [
+            Options::default().with_on_duplicate(OnDuplicate::Keep),
+            Options::default().with_record_checksums(true),
+        ] {
+            let err = Writer::create(&path, options.with_format_version(version)).unwrap_err();
+            assert!(
+                matches!(err, WriteError::NeedsNewerFormat { .. }),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains("needs format 1.2"), "{err}");
+            let mut memory = Writer::memory(options.with_format_version(version));
+            assert!(memory.insert(b"k", b"v").is_err());
+        }
+        // Ordered keys are a compatible feature: allowed.
+        build(
+            &path,
+            Options::default()
+                .with_ordered(true)
+                .with_format_version(version),
+            DUPS[..2].as_ref(),
+        )
+        .unwrap();
+        let index = Index::open(&path).unwrap();
+        assert_eq!(index.layout().incompat_features() & !1, 0);
+    }
+    assert_eq!(entries(dir.path()), ["f.zidx"]);
+}
