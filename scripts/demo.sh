@@ -28,3 +28,15 @@ echo "\$ zidx dump $OUT | zidx build - -o $OUT.copy"
 cmp "$OUT" "$OUT.copy" && echo "the copy is identical"
 rm -f "$OUT.copy"
 cmp -s "$OUT" testdata/v1.1/unicode-data.zidx && echo "identical to the golden file testdata/v1.1/unicode-data.zidx"
+ORD=${OUT%.zidx}.ordered.zidx
+echo "\$ zidx build testdata/unicode-data.tsv -o $ORD --ordered --checked"
+"$Z" build testdata/unicode-data.tsv -o "$ORD" --ordered --checked
+echo "\$ zidx scan $ORD --from U+0391 --through U+0395"
+"$Z" scan "$ORD" --from U+0391 --through U+0395
+echo "\$ zidx scan $ORD --prefix U+1F60 --count"
+"$Z" scan "$ORD" --prefix U+1F60 --count
+echo "\$ zidx scan $ORD --reverse --limit 2 --keys-only"
+"$Z" scan "$ORD" --reverse --limit 2 --keys-only
+echo "\$ zidx verify $ORD"
+"$Z" verify "$ORD"
+cmp -s "$ORD" testdata/v1.2/unicode-data.ordered-checked.zidx && echo "identical to the golden file testdata/v1.2/unicode-data.ordered-checked.zidx"
