@@ -96,6 +96,11 @@ impl<S: Storage> Index<S> {
             offset: range_start(self),
             problem: format!("no block {block}"),
         })?;
+        // The binary search of the block would take its lines one
+        // dependent miss at a time: load them all at once first.
+        if let Some(file) = self.storage().resident() {
+            touch_lines(file, range.start, range.end.min(range.start + BLOCK_PREFETCH));
+        }
         let bytes = self
             .storage()
             .read_at(range.start, range.end - range.start)?;
@@ -107,6 +112,18 @@ impl<S: Storage> Index<S> {
         let (mut at, _) = fences.fence(j)?;
         let run = first_run + j as u64;
         let section = self.layout().records();
+        // The run's records are read one after the other, each header
+        // giving the next one's place: a chain of dependent cache misses.
+        // Loading every line of the run first lets those misses overlap
+        // (the next fence says where the run ends).
+        if let Some(file) = self.storage().resident() {
+            let run_end = fences.fence(j + 1).map_or(at + RUN_PREFETCH, |(end, _)| end);
+            let start = section.offset.saturating_add(at);
+            let end = section
+                .offset
+                .saturating_add(run_end.min(at + RUN_PREFETCH).min(section.length));
+            touch_lines(file, start, end);
+        }
         let codec = self.codec();
         let first = run * top.run_len();
         for i in 0..top.records_in_run(run) {
@@ -266,6 +283,29 @@ fn owned_bound<K: AsRef<[u8]> + ?Sized>(b: Bound<&K>) -> Bound<Vec<u8>> {
         Bound::Excluded(k) => Bound::Excluded(k.as_ref().to_vec()),
         Bound::Unbounded => Bound::Unbounded,
     }
+}
+
+/// Most bytes of a run loaded ahead of a seek's scan: 16 records of 256
+/// bytes. Longer runs are scanned without it.
+const RUN_PREFETCH: u64 = 4096;
+
+/// Most bytes of a fence block loaded ahead of its binary search: a whole
+/// block of the reference writer.
+const BLOCK_PREFETCH: u64 = 4096;
+
+/// Loads one byte of every 64-byte line of `file[start..end]`, so that the
+/// lines' cache misses are in flight together; only their effect on the
+/// cache matters.
+fn touch_lines(file: &[u8], start: u64, end: u64) {
+    let (Ok(start), Ok(end)) = (usize::try_from(start), usize::try_from(end)) else {
+        return;
+    };
+    let lines = file.get(start..end.min(file.len())).unwrap_or_default();
+    let mut touched = 0u8;
+    for line in lines.chunks(64) {
+        touched ^= line[0];
+    }
+    std::hint::black_box(touched);
 }
 
 /// File offset of the key fences, for errors.
