@@ -258,7 +258,7 @@ impl<S: Storage> Index<S> {
     /// let index = zidx::Index::from_bytes(w.finish()?)?;
     /// let docs: Vec<&[u8]> = index.get_all("word")?.collect::<Result<_, _>>()?;
     /// assert_eq!(docs, [&b"doc1"[..], b"doc7"]);
-    /// assert_eq!(index.get("word")?, Some(&b"doc1"[..]));
+    /// assert_eq!(index.get(b"word")?, Some(&b"doc1"[..]));
     /// # Ok(()) }
     /// ```
     pub fn get_all(&self, key: impl AsRef<[u8]>) -> Result<Values<'_, S>, Error> {
