@@ -395,6 +395,11 @@ impl<'a, S: Storage> KeyRange<'a, S> {
             let index = self.index;
             let mut at = index.run_start(self.top, run)?;
             let section = index.layout().records();
+            if let Some(file) = index.storage().resident() {
+                let start = section.offset.saturating_add(at);
+                let end = section.offset.saturating_add((at + RUN_PREFETCH).min(section.length));
+                touch_lines(file, start, end);
+            }
             let count = self.top.records_in_run(run);
             let mut offsets = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
             for _ in 0..count {
