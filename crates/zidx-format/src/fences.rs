@@ -500,6 +500,12 @@ impl<'a> FenceBlock<'a> {
             offset: self.offset,
             problem: format!("fence {i} of the block lies outside it"),
         };
+        if i >= self.count {
+            return Err(FormatError::Fences {
+                offset: self.offset,
+                problem: format!("the block holds {} fences, not {}", self.count, i + 1),
+            });
+        }
         let slot = self.bytes.get(2 + 2 * i..4 + 2 * i).ok_or_else(fail)?;
         let at = usize::from(u16::from_le_bytes([slot[0], slot[1]]));
         let fixed = self.bytes.get(at..at + FENCE_FIXED).ok_or_else(fail)?;

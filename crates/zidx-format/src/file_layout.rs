@@ -232,6 +232,7 @@ impl FileLayout {
             header.compat_features.get(),
             incompat,
             sections.iter().find(|s| s.id == SectionId::KEY_FENCES),
+            table_offset,
         )?;
         if params_entry.item_count != 1 {
             return Err(invalid(
@@ -662,6 +663,7 @@ fn check_ordering(
     compat: u64,
     incompat: u64,
     fences: Option<&SectionInfo>,
+    table_offset: u64,
 ) -> Result<(), FormatError> {
     let ordered = compat & COMPAT_ORDERED_KEYS != 0;
     if incompat & INCOMPAT_MULTI_VALUE != 0 && !ordered {
@@ -670,6 +672,15 @@ fn check_ordering(
             at!(0, Header, compat_features),
             compat,
             "bit 0 (ORDERED_KEYS) set, as incompat bit 1 (MULTI_VALUE) requires",
+        ));
+    }
+    if let Some(fences) = fences.filter(|f| f.required()) {
+        // Older readers must be able to skip it (SPEC.md §12.2).
+        return Err(invalid(
+            format!("section[{}].flags", fences.entry),
+            fences.field_offset(table_offset, offset_of!(SectionEntry, flags)),
+            fences.flags.into(),
+            "0: key_fences is optional, so that older readers skip it",
         ));
     }
     if ordered != fences.is_some() {

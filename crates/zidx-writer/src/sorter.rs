@@ -1,8 +1,11 @@
 //! Sorting records by key in bounded memory, for ordered builds (SPEC.md
-//! §12.1): records collect in a buffer of at most `budget` bytes; a full
+//! §12.1): records collect in a buffer of about `budget` bytes; a full
 //! buffer is sorted and written to a temporary file as a sorted run; at the
-//! end the runs are merged. Memory is the buffer plus 64 KiB per run,
-//! whatever the input's size.
+//! end the runs are merged. At most [`MAX_FAN_IN`] runs exist at once (when
+//! there would be more, they are merged into one first), so memory is the
+//! buffer, 8 bytes per buffered record, and per open run 64 KiB of read
+//! buffer plus its current record; and at most `MAX_FAN_IN` temporary files
+//! are open, whatever the input's size.
 //!
 //! Equal keys come out in insertion order (the sort is stable and the merge
 //! breaks ties by insertion index), which is what `--on-duplicate first`,
@@ -18,6 +21,9 @@ use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 const ENTRY_HEAD: usize = 14;
 /// Read buffer of each run during the merge.
 const RUN_BUFFER: usize = 64 << 10;
+/// Most runs merged at once, and so most temporary files open: far below
+/// the usual limit of 1,024 open files, and 8 MiB of read buffers.
+pub(crate) const MAX_FAN_IN: usize = 128;
 
 /// Records sorted by key, spilling sorted runs to temporary files.
 pub(crate) struct Sorter {
@@ -27,6 +33,8 @@ pub(crate) struct Sorter {
     starts: Vec<usize>,
     budget: usize,
     runs: Vec<File>,
+    /// Sorted runs written so far (merged ones included).
+    spills: usize,
 }
 
 fn entry_key(buf: &[u8], start: usize) -> &[u8] {
@@ -49,6 +57,7 @@ impl Sorter {
             starts: Vec::new(),
             budget: budget.max(1),
             runs: Vec::new(),
+            spills: 0,
         }
     }
 
@@ -78,24 +87,37 @@ impl Sorter {
             .sort_by(|&a, &b| entry_key(buf, a).cmp(entry_key(buf, b)));
     }
 
-    /// Writes the sorted buffer as a run to a new temporary file.
+    /// Writes the sorted buffer as a run to a new temporary file; when that
+    /// makes [`MAX_FAN_IN`] runs, merges them into one.
     fn spill(&mut self) -> io::Result<()> {
         self.sort_buffer();
         let mut out = BufWriter::with_capacity(RUN_BUFFER, tempfile::tempfile()?);
         for &s in &self.starts {
             out.write_all(&self.buf[s..s + entry_len(&self.buf, s)])?;
         }
-        let mut file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
-        file.seek(SeekFrom::Start(0))?;
-        self.runs.push(file);
+        self.runs.push(rewind(out)?);
+        self.spills += 1;
         self.buf.clear();
         self.starts.clear();
+        if self.runs.len() >= MAX_FAN_IN {
+            // The runs hold consecutive records in insertion order, so the
+            // merged run's ties still break by insertion index.
+            let mut out = BufWriter::with_capacity(RUN_BUFFER, tempfile::tempfile()?);
+            let runs = std::mem::take(&mut self.runs);
+            merge(
+                runs,
+                |e| e,
+                |key, value, ordinal| write_entry(&mut out, key, value, ordinal),
+            )?;
+            self.runs.push(rewind(out)?);
+        }
         Ok(())
     }
 
-    /// Number of sorted runs written to temporary files so far.
+    /// Number of sorted runs written to temporary files so far (not
+    /// counting the runs that merging them wrote).
     pub(crate) fn spilled_runs(&self) -> usize {
-        self.runs.len()
+        self.spills
     }
 
     /// Calls `f(key, value, ordinal)` for every record, in key order (ties
@@ -123,9 +145,38 @@ impl Sorter {
         }
         self.buf = Vec::new();
         self.starts = Vec::new();
-        let mut readers: Vec<BufReader<File>> = self
-            .runs
-            .drain(..)
+        merge(std::mem::take(&mut self.runs), io_error, f)
+    }
+}
+
+/// The file `out` wrote, flushed and rewound for reading.
+fn rewind(out: BufWriter<File>) -> io::Result<File> {
+    let mut file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(file)
+}
+
+/// Writes one entry of a run.
+fn write_entry(out: &mut impl Write, key: &[u8], value: &[u8], ordinal: u64) -> io::Result<()> {
+    let key_len = u16::try_from(key.len()).unwrap_or(u16::MAX);
+    let value_len = u32::try_from(value.len()).unwrap_or(u32::MAX);
+    out.write_all(&key_len.to_le_bytes())?;
+    out.write_all(&value_len.to_le_bytes())?;
+    out.write_all(&ordinal.to_le_bytes())?;
+    out.write_all(key)?;
+    out.write_all(value)
+}
+
+/// Merges sorted `runs` (at most [`MAX_FAN_IN`]), calling `f` for every
+/// record in key order, ties in insertion order.
+fn merge<E>(
+    runs: Vec<File>,
+    io_error: impl Fn(io::Error) -> E,
+    mut f: impl FnMut(&[u8], &[u8], u64) -> Result<(), E>,
+) -> Result<(), E> {
+    {
+        let mut readers: Vec<BufReader<File>> = runs
+            .into_iter()
             .map(|f| BufReader::with_capacity(RUN_BUFFER, f))
             .collect();
         let mut values: Vec<Vec<u8>> = vec![Vec::new(); readers.len()];
@@ -226,6 +277,23 @@ mod tests {
             let (out, _) = sorted(budget, &input);
             proptest::prop_assert_eq!(out, expected);
         }
+    }
+
+    #[test]
+    fn more_runs_than_the_fan_in_are_merged_first() {
+        let records: Vec<(Vec<u8>, Vec<u8>)> = (0..1000u32)
+            .map(|i| {
+                (
+                    (i * 7919 % 1000).to_be_bytes().to_vec(),
+                    i.to_le_bytes().to_vec(),
+                )
+            })
+            .collect();
+        let input: Vec<(&[u8], &[u8])> = records.iter().map(|(k, v)| (&k[..], &v[..])).collect();
+        let (out, runs) = sorted(1, &input);
+        assert_eq!(runs, 999);
+        assert_eq!(out.len(), 1000);
+        assert!(out.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
     #[test]

@@ -368,8 +368,13 @@ impl<S: Sink> Writer<S> {
             return Err(WriteError::TooLarge { record });
         }
         if let Some(sorter) = &mut self.sorter {
-            let failed = sorter.push(key, value, record);
-            failed.map_err(|e| self.out.io_error("write a sorted run to", e))?;
+            sorter
+                .push(key, value, record)
+                .map_err(|source| WriteError::Io {
+                    op: "write a sorted run in",
+                    path: std::env::temp_dir(),
+                    source,
+                })?;
         } else {
             append_record(
                 &mut self.out,

@@ -9,7 +9,7 @@
 
 use std::ops::{Bound, RangeBounds};
 
-use zidx_format::fences::{FenceBlock, FenceTop};
+use zidx_format::fences::{FenceBlock, FenceTop, FENCE_BLOCK_SIZE};
 use zidx_format::FormatError;
 
 use crate::error::Error;
@@ -39,45 +39,81 @@ impl<S: Storage> Index<S> {
         let Some(section) = self.layout().key_fences() else {
             return Err(FormatError::NotOrdered { operation }.into());
         };
-        let top = self.fences.get_or_init(|| {
-            let storage = self.storage();
-            let read = |range: std::ops::Range<u64>| {
-                storage
-                    .read_at(range.start, range.end - range.start)
-                    .map_err(|e| FormatError::Fences {
-                        offset: range.start,
-                        problem: format!("cannot read it: {e}"),
-                    })
-            };
-            let trailer_range = FenceTop::trailer_range(section.offset, section.length)?;
-            let trailer = read(trailer_range)?;
-            let (trailer, top_range) =
-                FenceTop::read_trailer(trailer.as_ref(), section.offset, section.length)?;
-            let top = read(top_range)?;
-            FenceTop::parse(
-                &trailer,
-                top.as_ref(),
-                section.offset,
-                section.item_count,
-                self.len(),
-            )
-        });
+        if let Some(top) = self.fences.get() {
+            return top.as_ref().map_err(|e| e.clone().into());
+        }
+        // A storage error (a remote read that failed) is returned and not
+        // kept, so that the next query tries again; what the bytes say, a
+        // valid top level or a format error, is kept.
+        let storage = self.storage();
+        let read =
+            |range: std::ops::Range<u64>| storage.read_at(range.start, range.end - range.start);
+        let trailer_range = FenceTop::trailer_range(section.offset, section.length)?;
+        let trailer = read(trailer_range)?;
+        let parsed = match FenceTop::read_trailer(trailer.as_ref(), section.offset, section.length)
+        {
+            Ok((trailer, top_range)) => {
+                let top = read(top_range)?;
+                FenceTop::parse(
+                    &trailer,
+                    top.as_ref(),
+                    section.offset,
+                    section.item_count,
+                    self.len(),
+                )
+            }
+            Err(e) => Err(e),
+        };
+        let top = self.fences.get_or_init(|| parsed);
         top.as_ref().map_err(|e| e.clone().into())
     }
 
-    /// The offset in the records section of the first record of `run`.
-    fn run_start(&self, top: &FenceTop, run: u64) -> Result<u64, Error> {
-        let block = top.block_of_run(run);
+    /// The bytes of block `block`: at most one 4 KiB block, or a block
+    /// holding one fence of up to 65,535 key bytes, whatever the top level
+    /// says about where the next block starts (a forged top level cannot
+    /// make a seek read the whole section). Returns the block's file
+    /// offset, first run and number of runs with the bytes.
+    fn read_block(
+        &self,
+        top: &FenceTop,
+        block: usize,
+    ) -> Result<(u64, u64, u64, S::Bytes<'_>), Error> {
         let (range, first_run, runs) = top.block(block).ok_or_else(|| FormatError::Fences {
-            offset: self.layout().key_fences().map_or(0, |s| s.offset),
-            problem: format!("no block holds run {run}"),
+            offset: range_start(self),
+            problem: format!("no block {block}"),
         })?;
-        let bytes = self
-            .storage()
-            .read_at(range.start, range.end - range.start)?;
-        let block = FenceBlock::new(bytes.as_ref(), range.start, runs)?;
-        let (at, _) = block.fence(usize::try_from(run - first_run).unwrap_or(usize::MAX))?;
-        Ok(at)
+        let most = if runs == 1 {
+            MAX_SINGLE_FENCE_BLOCK
+        } else {
+            FENCE_BLOCK_SIZE as u64
+        };
+        let len = (range.end - range.start).min(most);
+        if let Some(file) = self.storage().resident() {
+            // The binary search of the block would take its lines one
+            // dependent miss at a time: load them all at once first.
+            touch_lines(file, range.start, range.start + len.min(BLOCK_PREFETCH));
+        }
+        let bytes = self.storage().read_at(range.start, len)?;
+        Ok((range.start, first_run, runs, bytes))
+    }
+
+    /// The offset in the records section of the first record of `run`, and
+    /// of the next run's (the section's length after the last run).
+    fn run_bounds(&self, top: &FenceTop, run: u64) -> Result<(u64, u64), Error> {
+        let block = top.block_of_run(run);
+        let (offset, first_run, runs, bytes) = self.read_block(top, block)?;
+        let fences = FenceBlock::new(bytes.as_ref(), offset, runs)?;
+        let j = usize::try_from(run - first_run).unwrap_or(usize::MAX);
+        let (start, _) = fences.fence(j)?;
+        let end = if run + 1 >= top.runs() {
+            self.layout().records().length
+        } else if j + 1 < fences.len() {
+            fences.fence(j + 1)?.0
+        } else {
+            let (offset, _, runs, bytes) = self.read_block(top, block + 1)?;
+            FenceBlock::new(bytes.as_ref(), offset, runs)?.fence(0)?.0
+        };
+        Ok((start, end))
     }
 
     /// The first record whose key is at or after `key` (`Seek::AtOrAfter`)
@@ -92,19 +128,8 @@ impl<S: Storage> Index<S> {
             return Ok(end);
         }
         let block = top.block_for(key, inclusive);
-        let (range, first_run, runs) = top.block(block).ok_or_else(|| FormatError::Fences {
-            offset: range_start(self),
-            problem: format!("no block {block}"),
-        })?;
-        // The binary search of the block would take its lines one
-        // dependent miss at a time: load them all at once first.
-        if let Some(file) = self.storage().resident() {
-            touch_lines(file, range.start, range.end.min(range.start + BLOCK_PREFETCH));
-        }
-        let bytes = self
-            .storage()
-            .read_at(range.start, range.end - range.start)?;
-        let fences = FenceBlock::new(bytes.as_ref(), range.start, runs)?;
+        let (offset, first_run, runs, bytes) = self.read_block(top, block)?;
+        let fences = FenceBlock::new(bytes.as_ref(), offset, runs)?;
         let before = fences.count_before(key, inclusive)?;
         // The top level sent us here because this block's first separator
         // is before the key, so `before` is at least 1 in a valid file.
@@ -117,7 +142,9 @@ impl<S: Storage> Index<S> {
         // Loading every line of the run first lets those misses overlap
         // (the next fence says where the run ends).
         if let Some(file) = self.storage().resident() {
-            let run_end = fences.fence(j + 1).map_or(at + RUN_PREFETCH, |(end, _)| end);
+            let run_end = fences
+                .fence(j + 1)
+                .map_or(at + RUN_PREFETCH, |(end, _)| end);
             let start = section.offset.saturating_add(at);
             let end = section
                 .offset
@@ -142,7 +169,13 @@ impl<S: Storage> Index<S> {
             at = next;
         }
         // Not in the run: the answer is the next run's first record, which
-        // starts where this run ends.
+        // starts where this run ends, and where its fence says (when it is
+        // in this block) unless the fences are damaged.
+        if let Ok((next_run, _)) = fences.fence(j + 1) {
+            if next_run != at {
+                return Err(run_mismatch(self, run, at, next_run));
+            }
+        }
         let ordinal = first + top.records_in_run(run);
         Ok(if ordinal >= self.len() {
             end
@@ -293,6 +326,22 @@ const RUN_PREFETCH: u64 = 4096;
 /// block of the reference writer.
 const BLOCK_PREFETCH: u64 = 4096;
 
+/// Largest block that holds a single fence: the count, one offset, the
+/// fence's fixed part and a 65,535-byte separator.
+const MAX_SINGLE_FENCE_BLOCK: u64 = 2 + 2 + 10 + u16::MAX as u64;
+
+/// The error for a run whose records do not end where the next run's
+/// fence says it starts: damaged fences or records.
+fn run_mismatch<S: Storage>(index: &Index<S>, run: u64, ends: u64, next: u64) -> Error {
+    FormatError::Fences {
+        offset: range_start(index),
+        problem: format!(
+            "run {run}'s records end at records offset {ends}, but the next run's fence says {next}"
+        ),
+    }
+    .into()
+}
+
 /// Loads one byte of every 64-byte line of `file[start..end]`, so that the
 /// lines' cache misses are in flight together; only their effect on the
 /// cache matters.
@@ -393,11 +442,13 @@ impl<'a, S: Storage> KeyRange<'a, S> {
         let cached = matches!(&self.run_cache, Some((r, _)) if *r == run);
         if !cached {
             let index = self.index;
-            let mut at = index.run_start(self.top, run)?;
+            let (mut at, end) = index.run_bounds(self.top, run)?;
             let section = index.layout().records();
             if let Some(file) = index.storage().resident() {
                 let start = section.offset.saturating_add(at);
-                let end = section.offset.saturating_add((at + RUN_PREFETCH).min(section.length));
+                let end = section
+                    .offset
+                    .saturating_add((at + RUN_PREFETCH).min(section.length));
                 touch_lines(file, start, end);
             }
             let count = self.top.records_in_run(run);
@@ -405,6 +456,12 @@ impl<'a, S: Storage> KeyRange<'a, S> {
             for _ in 0..count {
                 offsets.push(at);
                 at = record_access::locate(index.storage(), section, index.codec(), at)?.end;
+            }
+            // The walk must end where the next run starts: a fence pointing
+            // at another run's records would otherwise repeat some records
+            // and skip others.
+            if at != end {
+                return Err(run_mismatch(index, run, at, end));
             }
             self.run_cache = Some((run, offsets));
         }

@@ -83,6 +83,10 @@ impl<S: Storage> Index<S> {
             )),
             None => None,
         };
+        // The rebuilt fences can only match a stored section of the same
+        // length: stop as soon as they are longer, so that a forged trailer
+        // (runs of one record) cannot make verify buffer every key.
+        let fences_len = layout.key_fences().map_or(0, |f| f.length);
         let mut previous: Option<Vec<u8>> = None;
         let mut ordinal = 0u64;
         let mut on_record = |key: &[u8], pos: u64| -> Result<(), Error> {
@@ -104,6 +108,15 @@ impl<S: Storage> Index<S> {
                     let sep = previous.as_deref().map_or(&key[..0], |p| separator(p, key));
                     builder.push(pos, sep, &mut |b: &[u8]| {
                         bytes.extend_from_slice(b);
+                        if bytes.len() as u64 > fences_len {
+                            return Err(FormatError::Fences {
+                                offset: layout.key_fences().map_or(0, |f| f.offset),
+                                problem: format!(
+                                    "the records give more than the section's {fences_len} bytes of fences"
+                                ),
+                            }
+                            .into());
+                        }
                         Ok::<(), Error>(())
                     })?;
                 }
@@ -167,6 +180,19 @@ impl<S: Storage> Index<S> {
                 Ok::<(), Error>(())
             })?;
             compare_fences(storage, stored, runs, &expected)?;
+        }
+
+        check_version_minor(layout)?;
+        // With several values per key the table has one slot per distinct
+        // key, and at least as many home slots (SPEC.md §12.3).
+        if multi_value && (hashed.len() as u64) > layout.slot_count() {
+            return Err(FormatError::InvalidField {
+                field: "hash_params.slot_count".into(),
+                offset: layout.hash_params_offset() + 8,
+                found: layout.slot_count(),
+                expected: format!("at least the {} distinct keys", hashed.len()),
+            }
+            .into());
         }
 
         // 1.1: the seed is the one the records give (SPEC.md §6.3).
@@ -249,6 +275,31 @@ impl<S: Storage> Index<S> {
         emit_slots(&hashed, layout.slot_count(), max_disp, compare)?;
         Ok(())
     }
+}
+
+/// `version_minor` is at least the minor of every feature the file uses
+/// (SPEC.md §3): 2 for a bit of §12, 1 for `KEYED_HASH`. A later minor is
+/// fine: it may use features this reader does not know.
+fn check_version_minor(layout: &zidx_format::FileLayout) -> Result<(), Error> {
+    let uses_1_2 = layout.ordered_keys() || layout.multi_value() || layout.record_codec().checked();
+    let least = if uses_1_2 {
+        2
+    } else if layout.incompat_features() & zidx_format::INCOMPAT_KEYED_HASH != 0 {
+        1
+    } else {
+        0
+    };
+    let (_, minor) = layout.version();
+    if minor < least {
+        return Err(FormatError::InvalidField {
+            field: "header.version_minor".into(),
+            offset: 10,
+            found: minor.into(),
+            expected: format!("at least {least}, for the features the file sets"),
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// The run length a `key_fences` section's trailer states (1 when it is

@@ -324,3 +324,165 @@ proptest! {
         let _ = index.verify();
     }
 }
+
+/// An ordered file of 200 records (13 runs of 16, one fence block), its
+/// bytes, and the file offset of fence `j`'s `record_offset`.
+fn two_hundred() -> (Vec<u8>, impl Fn(&[u8], usize) -> usize) {
+    let records: Vec<Record> = (0..200u32)
+        .map(|i| {
+            (
+                format!("key{i:04}").into_bytes(),
+                format!("v{i}").into_bytes(),
+            )
+        })
+        .collect();
+    let bytes = build(
+        &records,
+        Options::default()
+            .with_ordered(true)
+            .with_record_checksums(true),
+    );
+    let fence_at = |bytes: &[u8], j: usize| {
+        let index = Index::from_bytes(bytes).unwrap();
+        let block = index.layout().key_fences().unwrap().offset as usize;
+        let at = usize::from(u16::from_le_bytes([
+            bytes[block + 2 + 2 * j],
+            bytes[block + 3 + 2 * j],
+        ]));
+        block + at
+    };
+    (bytes, fence_at)
+}
+
+/// A fence pointing at another run's records makes a backward walk an
+/// error, not a walk that repeats some records and skips others.
+#[test]
+fn a_damaged_fence_is_an_error_for_reverse_walks() {
+    let (mut bytes, fence_at) = two_hundred();
+    let (five, six) = (fence_at(&bytes, 5), fence_at(&bytes, 6));
+    let six_offset: [u8; 8] = bytes[six..six + 8].try_into().unwrap();
+    bytes[five..five + 8].copy_from_slice(&six_offset);
+    let index = Index::from_bytes(&bytes[..]).unwrap();
+    let results: Vec<_> = index.range::<[u8], _>(..).unwrap().rev().collect();
+    let ok = results.iter().take_while(|r| r.is_ok()).count();
+    assert!(
+        ok < 200 && results[ok].is_err(),
+        "{ok} records, then {:?}",
+        results.get(ok)
+    );
+    let err = results[ok].as_ref().unwrap_err().to_string();
+    assert!(err.contains("key_fences"), "{err}");
+    // Forward from the start reads the records in stored order, unharmed.
+    assert_eq!(index.range::<[u8], _>(..).unwrap().count(), 200);
+    assert!(index.verify().is_err());
+}
+
+/// `key_fences` marked required would make older readers refuse the file:
+/// it is refused at open.
+#[test]
+fn a_required_key_fences_section_is_refused() {
+    use zerocopy::{FromBytes, IntoBytes};
+    use zidx_format::{checksum, SectionEntry};
+    let (mut bytes, _) = two_hundred();
+    let index = Index::from_bytes(&bytes[..]).unwrap();
+    let entry = index.layout().key_fences().unwrap().entry as usize;
+    let table = index.layout().section_table_offset() as usize;
+    let count = index.layout().sections().len();
+    drop(index);
+    let at = table + 64 * entry;
+    let mut e = SectionEntry::read_from_bytes(&bytes[at..at + 64]).unwrap();
+    e.flags = 1.into();
+    bytes[at..at + 64].copy_from_slice(e.as_bytes());
+    // Reseal the table and header checksums, as a forger would.
+    let sum = checksum(&bytes[table..table + 64 * count]);
+    bytes[56..64].copy_from_slice(&sum.to_le_bytes());
+    let sum = checksum(&bytes[..120]);
+    bytes[120..128].copy_from_slice(&sum.to_le_bytes());
+    let err = Index::from_bytes(&bytes[..]).unwrap_err().to_string();
+    assert!(err.contains("key_fences is optional"), "{err}");
+}
+
+/// A 1.2 feature in a file that claims minor version 1 fails verify.
+#[test]
+fn verify_wants_the_minor_version_of_the_features_used() {
+    let (mut bytes, _) = two_hundred();
+    bytes[10] = 1;
+    let sum = zidx_format::checksum(&bytes[..120]);
+    bytes[120..128].copy_from_slice(&sum.to_le_bytes());
+    let index = Index::from_bytes(&bytes[..]).unwrap();
+    let err = index.verify().unwrap_err().to_string();
+    assert!(err.contains("version_minor"), "{err}");
+}
+
+/// Storage that counts the bytes read and fails the first `fail` reads.
+struct Counting {
+    bytes: Vec<u8>,
+    read: std::cell::Cell<u64>,
+    fail: std::cell::Cell<u32>,
+}
+
+impl zidx::Storage for Counting {
+    type Bytes<'a> = Vec<u8>;
+    fn file_len(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+    fn read_at(&self, offset: u64, len: u64) -> Result<Vec<u8>, Error> {
+        if self.fail.get() > 0 {
+            self.fail.set(self.fail.get() - 1);
+            return Err(Error::ShortRead {
+                offset,
+                expected: len,
+                found: 0,
+            });
+        }
+        self.read.set(self.read.get() + len);
+        self.bytes
+            .as_slice()
+            .read_at(offset, len)
+            .map(<[u8]>::to_vec)
+    }
+}
+
+/// A storage error on the first ordered query is not kept: the next query
+/// reads the fences again.
+#[test]
+fn a_failed_read_of_the_fences_is_retried() {
+    let (bytes, _) = two_hundred();
+    let index = Index::from_storage(Counting {
+        bytes,
+        read: 0.into(),
+        fail: 0.into(),
+    })
+    .unwrap();
+    index.storage().fail.set(1);
+    assert!(index.rank(b"key0100").is_err());
+    assert_eq!(index.rank(b"key0100").unwrap(), 100);
+}
+
+/// However far apart a forged top level puts two blocks, a seek reads at
+/// most one 4 KiB block of fences (and a run of records).
+#[test]
+fn a_seek_reads_one_block_whatever_the_top_level_says() {
+    let records: Vec<Record> = (0..20_000u32)
+        .map(|i| (format!("key{i:06}").into_bytes(), vec![b'v'; 10]))
+        .collect();
+    let bytes = build(&records, Options::default().with_ordered(true));
+    let index = Index::from_storage(Counting {
+        bytes,
+        read: 0.into(),
+        fail: 0.into(),
+    })
+    .unwrap();
+    index.rank(b"key000000").unwrap();
+    let before = index.storage().read.get();
+    for i in 0..100u32 {
+        assert_eq!(
+            index.rank(format!("key{:06}", i * 199)).unwrap(),
+            u64::from(i * 199)
+        );
+    }
+    let per_seek = (index.storage().read.get() - before) / 100;
+    // One block of at most 4096 bytes, and at most 16 records of 22 bytes
+    // read as headers, keys and values.
+    assert!(per_seek <= 4096 + 16 * 64, "{per_seek} bytes per seek");
+}
