@@ -153,9 +153,21 @@ impl<S: Storage> Index<S> {
         }
         let codec = self.codec();
         let first = run * top.run_len();
+        let resident = self.storage().resident();
         for i in 0..top.records_in_run(run) {
-            let (stored, _, next) = record_access::read(self.storage(), section, codec, at)?;
-            let stored = stored.as_ref();
+            let fast = resident.and_then(|file| {
+                let (k, _, next) = record_access::read_resident(file, section, codec, at)?;
+                Some((file.get(k)?, next))
+            });
+            let general;
+            let (stored, next) = match fast {
+                Some(found) => found,
+                None => {
+                    let (k, _, next) = record_access::read(self.storage(), section, codec, at)?;
+                    general = k;
+                    (general.as_ref(), next)
+                }
+            };
             let found = match how {
                 Seek::AtOrAfter => stored >= key,
                 Seek::After => stored > key,
@@ -357,6 +369,31 @@ fn touch_lines(file: &[u8], start: u64, end: u64) {
     std::hint::black_box(touched);
 }
 
+impl<S: Storage> Index<S> {
+    /// The checked key and value of the record at records offset `at`, and
+    /// the next record's offset: straight from the slice when the file is
+    /// in memory, else (or to report a problem) through the storage.
+    #[inline]
+    fn read_record(&self, at: u64) -> Result<(S::Bytes<'_>, S::Bytes<'_>, u64), Error> {
+        let section = self.layout().records();
+        let codec = self.codec();
+        if let Some((key, value, next)) = self
+            .storage()
+            .resident()
+            .and_then(|file| record_access::read_resident(file, section, codec, at))
+        {
+            let storage = self.storage();
+            let read = |r: std::ops::Range<usize>| {
+                storage.read_at(r.start as u64, (r.end - r.start) as u64)
+            };
+            if let (Ok(key), Ok(value)) = (read(key), read(value)) {
+                return Ok((key, value, next));
+            }
+        }
+        record_access::read(self.storage(), section, codec, at)
+    }
+}
+
 /// File offset of the key fences, for errors.
 fn range_start<S: Storage>(index: &Index<S>) -> u64 {
     index.layout().key_fences().map_or(0, |s| s.offset)
@@ -487,12 +524,7 @@ impl<'a, S: Storage> Iterator for KeyRange<'a, S> {
             return None;
         }
         let index = self.index;
-        match record_access::read(
-            index.storage(),
-            index.layout().records(),
-            index.codec(),
-            self.front.at,
-        ) {
+        match index.read_record(self.front.at) {
             Ok((key, value, next)) => {
                 if let Err(e) = self.check_bounds(key.as_ref(), self.front.at) {
                     return self.fail(e);
@@ -526,8 +558,7 @@ impl<S: Storage> DoubleEndedIterator for KeyRange<'_, S> {
         let ordinal = self.back - 1;
         let index = self.index;
         let record = self.offset_of(ordinal).and_then(|at| {
-            let (key, value, _) =
-                record_access::read(index.storage(), index.layout().records(), index.codec(), at)?;
+            let (key, value, _) = index.read_record(at)?;
             self.check_bounds(key.as_ref(), at)?;
             Ok((key, value))
         });
@@ -575,7 +606,7 @@ impl<'a, S: Storage> Iterator for Values<'a, S> {
             self.remaining = 0;
             return None;
         }
-        match record_access::read(index.storage(), section, index.codec(), self.at) {
+        match index.read_record(self.at) {
             Ok((key, value, next)) => {
                 if key.as_ref() != self.key.as_slice() {
                     self.remaining = 0;

@@ -85,3 +85,45 @@ pub(crate) fn read<'s, S: Storage + ?Sized>(
     let value = bytes(storage, section, extent.value)?;
     Ok((key, value, next))
 }
+
+/// The record at `at` read straight from `file`, the whole file in memory
+/// (`Storage::resident`): the file ranges of its key and value and the
+/// offset of the next record, checked as [`read`] checks them. `None` when
+/// anything is out of place (a record past the section's end, a check that
+/// does not match): [`read`] then reports what.
+#[inline]
+pub(crate) fn read_resident(
+    file: &[u8],
+    section: &SectionInfo,
+    codec: RecordCodec,
+    at: u64,
+) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>, u64)> {
+    let base = usize::try_from(section.offset).ok()?;
+    let len = usize::try_from(section.length).ok()?;
+    let records = file.get(base..base.checked_add(len)?)?;
+    let start = usize::try_from(at).ok()?;
+    let record = records.get(start..)?;
+    let head = RecordHeader::read(record)?;
+    let key_end = RECORD_HEADER_SIZE + usize::from(head.key_len.get());
+    let value_end = key_end.checked_add(usize::try_from(head.value_len.get()).ok()?)?;
+    let end = value_end.checked_add(codec.trailer())?;
+    if end > record.len() {
+        return None;
+    }
+    if codec.checked() {
+        codec
+            .verify(
+                &record[..value_end],
+                &record[value_end..end],
+                at,
+                section.offset,
+            )
+            .ok()?;
+    }
+    let abs = base + start;
+    Some((
+        abs + RECORD_HEADER_SIZE..abs + key_end,
+        abs + key_end..abs + value_end,
+        at + end as u64,
+    ))
+}

@@ -486,3 +486,69 @@ fn a_seek_reads_one_block_whatever_the_top_level_says() {
     // read as headers, keys and values.
     assert!(per_seek <= 4096 + 16 * 64, "{per_seek} bytes per seek");
 }
+
+/// Every ordered answer of `index`, errors included, as text.
+fn ordered_answers<S: zidx::Storage>(index: &Index<S>, probes: &[Vec<u8>]) -> Vec<String> {
+    fn show<B: AsRef<[u8]>>(r: Result<(B, B), Error>) -> String {
+        match r {
+            Ok((k, v)) => format!("{:?}={:?}", k.as_ref(), v.as_ref()),
+            Err(e) => format!("error: {e}"),
+        }
+    }
+    let mut out = Vec::new();
+    for p in probes {
+        match index.range::<Vec<u8>, _>(p.clone()..) {
+            Ok(r) => out.extend(r.take(40).map(show)),
+            Err(e) => out.push(format!("error: {e}")),
+        }
+        match index.range::<Vec<u8>, _>(..=p.clone()) {
+            Ok(r) => out.extend(r.rev().take(40).map(show)),
+            Err(e) => out.push(format!("error: {e}")),
+        }
+        out.push(format!("{:?}", index.rank(p).map_err(|e| e.to_string())));
+        match index.get_all(p) {
+            Ok(values) => out.extend(values.map(|v| {
+                format!(
+                    "{:?}",
+                    v.map(|v| v.as_ref().to_vec()).map_err(|e| e.to_string())
+                )
+            })),
+            Err(e) => out.push(format!("error: {e}")),
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    /// Ordered queries over the file in memory (which read the slices
+    /// directly) answer exactly as over storage that reads on demand, on
+    /// valid files and on files with overwritten bytes.
+    #[test]
+    fn in_memory_and_on_demand_storage_answer_alike(
+        n in 1usize..300,
+        flips in proptest::collection::vec((any::<proptest::sample::Index>(), any::<u8>()), 0..5),
+        checked in any::<bool>(),
+        probes in proptest::collection::vec(key_strategy(), 1..6),
+    ) {
+        let records: Vec<Record> = (0..n)
+            .map(|i| (vec![b'a' + (i % 3) as u8, b'a' + (i % 7) as u8, (i % 11) as u8], vec![b'v'; i % 13]))
+            .collect();
+        let options = Options::default()
+            .with_on_duplicate(OnDuplicate::Keep)
+            .with_record_checksums(checked);
+        let mut bytes = build(&records, options);
+        for (at, byte) in flips {
+            let i = 512 + at.index(bytes.len() - 512);
+            bytes[i] = byte;
+        }
+        let (Ok(memory), Ok(on_demand)) = (
+            Index::from_bytes(bytes.clone()),
+            Index::from_storage(Counting { bytes, read: 0.into(), fail: 0.into() }),
+        ) else {
+            return Ok(());
+        };
+        prop_assert_eq!(ordered_answers(&memory, &probes), ordered_answers(&on_demand, &probes));
+    }
+}
