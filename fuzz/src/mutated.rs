@@ -14,17 +14,17 @@
 //!             it repeats: every key starts with it
 //! bulk, step  (bit 7) more records (0xC0 + i: 8 * i, else the value % 32)
 //!             with keys prefix + (i * step)
-//! n           records, each: key length (0xE0 and up: the key of an earlier
-//!             record, chosen by the next byte), key bytes, value length,
-//!             value bytes
-//! q           queries (q % 9), each 9 bytes: mode, start and end key specs
-//!             (3 bytes each), front and back counts
-//! m           byte mutations (m % 17), each: region, offset (u16), xor;
+//! truncate    (bit 6) u16: the length to cut the file to
+//! m           byte mutations (m % 9), each: region, offset (u16), xor;
 //!             region % 10: 0 anywhere, 1 header and section table, 2 hash
 //!             parameters, 3 records, 4 slots, 5 fence blocks, 6 fence top
 //!             level, 7 fence trailer, 8 a record's check, 9 a record's
 //!             header (parts the file lacks are skipped)
-//! truncate    (bit 6) u16: the length to cut the file to
+//! q           queries (q % 5), each 9 bytes: mode, start and end key specs
+//!             (3 bytes each), front and back counts
+//! records     the rest, up to 256 records, each: key length (0xE0 and up:
+//!             the key of an earlier record, chosen by the next byte), key
+//!             bytes, value length, value bytes; then the bulk records
 //! ```
 //!
 //! The file is built with the chosen options (a build refused for its
@@ -212,8 +212,22 @@ impl Case {
         } else {
             (0, 1)
         };
-        let n = input.byte();
-        for _ in 0..n {
+        // Damage and queries first, so that short inputs have them too; the
+        // records take the rest of the input.
+        let truncate = (flags & 0x40 != 0).then(|| input.u16());
+        let mutations = (0..input.byte() % 9)
+            .map(|_| (input.byte(), input.u16(), input.byte()))
+            .collect();
+        let queries = (0..input.byte() % 5)
+            .map(|_| QuerySpec {
+                mode: input.byte(),
+                start: KeySpec::read(&mut input),
+                end: KeySpec::read(&mut input),
+                front: input.byte(),
+                back: input.byte(),
+            })
+            .collect();
+        while !input.0.is_empty() && records.len() < 256 {
             let key_len = input.byte();
             let key = if key_len >= 0xE0 && !records.is_empty() {
                 records[usize::from(input.byte()) % records.len()].0.clone()
@@ -232,19 +246,6 @@ impl Case {
             #[allow(clippy::cast_possible_truncation)]
             records.push((k, vec![i as u8; i % 7]));
         }
-        let queries = (0..input.byte() % 9)
-            .map(|_| QuerySpec {
-                mode: input.byte(),
-                start: KeySpec::read(&mut input),
-                end: KeySpec::read(&mut input),
-                front: input.byte(),
-                back: input.byte(),
-            })
-            .collect();
-        let mutations = (0..input.byte() % 17)
-            .map(|_| (input.byte(), input.u16(), input.byte()))
-            .collect();
-        let truncate = (flags & 0x40 != 0).then(|| input.u16());
         Case {
             options,
             small_sort,
