@@ -357,6 +357,87 @@ fn regions(original: &[u8]) -> (Vec<std::ops::Range<usize>>, Vec<usize>, Vec<usi
     )
 }
 
+/// The canonical `key_fences` section for `records` (in stored order,
+/// followed by checks when `checked`), written from SPEC.md §12.2 alone,
+/// without the library's builder: runs of 16 records, each with the offset
+/// of its first record and its separator; fences packed greedily into
+/// blocks of at most 4096 bytes at multiples of 4096; the top level; the
+/// trailer.
+fn canonical_fences(records: &[(Vec<u8>, Vec<u8>)], checked: bool) -> Vec<u8> {
+    const K: usize = 16;
+    let mut offsets = Vec::with_capacity(records.len());
+    let mut at = 0u64;
+    for (k, v) in records {
+        offsets.push(at);
+        at += (6 + k.len() + v.len() + if checked { 4 } else { 0 }) as u64;
+    }
+    // (record offset, separator) of each run.
+    let fences: Vec<(u64, &[u8])> = (0..records.len().div_ceil(K))
+        .map(|run| {
+            let f = &records[run * K].0;
+            let sep: &[u8] = if run == 0 {
+                &[]
+            } else {
+                let p = &records[run * K - 1].0;
+                let c = p.iter().zip(f).take_while(|(a, b)| a == b).count();
+                &f[..(c + 1).min(f.len())]
+            };
+            (offsets[run * K], sep)
+        })
+        .collect();
+    // Greedy packing: (first fence, count) per block.
+    let mut blocks: Vec<(usize, usize)> = Vec::new();
+    let mut size = 0;
+    for (i, (_, sep)) in fences.iter().enumerate() {
+        let grown = size + 2 + 10 + sep.len();
+        match blocks.last_mut() {
+            Some((_, count)) if grown <= 4096 => {
+                *count += 1;
+                size = grown;
+            }
+            _ => {
+                blocks.push((i, 1));
+                size = 2 + 2 + 10 + sep.len();
+            }
+        }
+    }
+    let mut section = Vec::new();
+    let mut top = Vec::new();
+    for (b, &(first, count)) in blocks.iter().enumerate() {
+        if b > 0 {
+            section.resize(section.len().div_ceil(4096) * 4096, 0);
+        }
+        let start = section.len();
+        top.extend_from_slice(&(start as u64).to_le_bytes());
+        top.extend_from_slice(&(first as u64).to_le_bytes());
+        let first_sep = fences[first].1;
+        top.extend_from_slice(&u16::try_from(first_sep.len()).expect("key").to_le_bytes());
+        top.extend_from_slice(first_sep);
+        section.extend_from_slice(&u16::try_from(count).expect("count").to_le_bytes());
+        let mut entry = 2 + 2 * count;
+        for (_, sep) in &fences[first..first + count] {
+            section.extend_from_slice(&u16::try_from(entry).expect("offset").to_le_bytes());
+            entry += 10 + sep.len();
+        }
+        for (offset, sep) in &fences[first..first + count] {
+            section.extend_from_slice(&offset.to_le_bytes());
+            section.extend_from_slice(&u16::try_from(sep.len()).expect("key").to_le_bytes());
+            section.extend_from_slice(sep);
+        }
+    }
+    let top_offset = if blocks.is_empty() {
+        0
+    } else {
+        section.len() as u64
+    };
+    section.extend_from_slice(&top);
+    section.extend_from_slice(&16u32.to_le_bytes());
+    section.extend_from_slice(&[0; 4]);
+    section.extend_from_slice(&(blocks.len() as u64).to_le_bytes());
+    section.extend_from_slice(&top_offset.to_le_bytes());
+    section.extend_from_slice(&[0; 8]);
+    section
+}
 /// Runs one input. Panics on a reader (or writer) bug.
 pub fn run(data: &[u8]) {
     let case = Case::decode(data);
@@ -482,6 +563,24 @@ pub fn run(data: &[u8]) {
             checked,
             "record checks bit"
         );
+        if let Some(f) = layout.key_fences() {
+            let start = usize::try_from(f.offset).expect("in memory");
+            let end = usize::try_from(f.offset + f.length).expect("in memory");
+            assert!(
+                bytes[start..end] == canonical_fences(&model, checked),
+                "the key_fences section is not the canonical one"
+            );
+            assert_eq!(
+                f.offset % 4096,
+                0,
+                "the key_fences section is not page-aligned"
+            );
+            assert_eq!(
+                f.item_count,
+                model.len().div_ceil(16) as u64,
+                "key_fences item_count"
+            );
+        }
         // get gives a key's first value in stored order.
         let mut first = std::collections::HashMap::new();
         for (k, v) in &model {
