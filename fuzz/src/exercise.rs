@@ -32,6 +32,18 @@ use zidx::{Error, FileLayout, Index, Storage};
 
 /// A result reduced to owned, comparable data: `Err` holds the message.
 pub type Item = Result<(Vec<u8>, Vec<u8>), String>;
+/// A key and a value, owned.
+pub type Pair = (Vec<u8>, Vec<u8>);
+/// A key's values, owned, or the error that ended them.
+pub type OwnedValues = Vec<Result<Vec<u8>, String>>;
+/// A record's bytes without its check, and its check.
+pub type RecordBytes<'a> = (&'a [u8], &'a [u8]);
+/// Told each pair a query returned, with its record's bytes when the file
+/// has checks.
+pub type PairObserver<'o> = &'o mut dyn FnMut(&[u8], &[u8], Option<RecordBytes<'_>>);
+/// A range's next item, as the index gives it.
+type RangeItem<'a, S> =
+    Option<Result<(<S as Storage>::Bytes<'a>, <S as Storage>::Bytes<'a>), Error>>;
 
 /// How a range is consumed: `front` items from the front, then `back` from
 /// the back, then the rest from the front (or from the back when `rev`).
@@ -64,9 +76,9 @@ pub enum Answer {
         len: usize,
         items: Vec<Item>,
     },
-    Pair(Result<Option<(Vec<u8>, Vec<u8>)>, String>),
+    Pair(Result<Option<Pair>, String>),
     Rank(Result<u64, String>),
-    Values(Result<Vec<Result<Vec<u8>, String>>, String>),
+    Values(Result<OwnedValues, String>),
 }
 
 /// Reads by copying and does not offer the file as one slice, so that every
@@ -218,30 +230,29 @@ pub fn run_query<S: Storage>(
     let len = range.len();
     assert!(len as u64 <= n, "a range of {len} records in a file of {n}");
     let mut failed = false;
-    let mut take =
-        |item: Option<Result<(S::Bytes<'_>, S::Bytes<'_>), Error>>, out: &mut Vec<Item>| -> bool {
-            let Some(item) = item else { return false };
-            assert!(!failed, "a range yielded after an error");
-            match item {
-                Ok((k, v)) => {
-                    let (k, v) = (k.as_ref(), v.as_ref());
-                    assert!(
-                        in_bounds(k, &bounds.0, &bounds.1),
-                        "a range yielded key {k:?} outside its bounds {bounds:?}"
-                    );
-                    if let Query::Prefix(p, _) = query {
-                        assert!(k.starts_with(p), "prefix {p:?} yielded key {k:?}");
-                    }
-                    see(k, v);
-                    out.push(Ok((k.to_vec(), v.to_vec())));
+    let mut take = |item: RangeItem<'_, S>, out: &mut Vec<Item>| -> bool {
+        let Some(item) = item else { return false };
+        assert!(!failed, "a range yielded after an error");
+        match item {
+            Ok((k, v)) => {
+                let (k, v) = (k.as_ref(), v.as_ref());
+                assert!(
+                    in_bounds(k, &bounds.0, &bounds.1),
+                    "a range yielded key {k:?} outside its bounds {bounds:?}"
+                );
+                if let Query::Prefix(p, _) = query {
+                    assert!(k.starts_with(p), "prefix {p:?} yielded key {k:?}");
                 }
-                Err(e) => {
-                    failed = true;
-                    out.push(Err(e.to_string()));
-                }
+                see(k, v);
+                out.push(Ok((k.to_vec(), v.to_vec())));
             }
-            true
-        };
+            Err(e) => {
+                failed = true;
+                out.push(Err(e.to_string()));
+            }
+        }
+        true
+    };
     let mut front = Vec::new();
     let mut back = Vec::new();
     let mut rest = Vec::new();
@@ -334,7 +345,7 @@ pub fn check_returned<'d>(
     layout: &FileLayout,
     key: &[u8],
     value: &[u8],
-) -> Option<(&'d [u8], &'d [u8])> {
+) -> Option<RecordBytes<'d>> {
     let base = data.as_ptr() as usize;
     let at = (value.as_ptr() as usize).wrapping_sub(base);
     assert!(
@@ -541,10 +552,7 @@ pub fn exercise(data: &[u8]) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
 /// [`exercise`], telling `observe` every `(key, value)` pair returned by
 /// the index read in place (after [`check_returned`] has checked it),
 /// with the bytes of its record and its check when the file has checks.
-pub fn exercise_with(
-    data: &[u8],
-    observe: &mut dyn FnMut(&[u8], &[u8], Option<(&[u8], &[u8])>),
-) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
+pub fn exercise_with(data: &[u8], observe: PairObserver<'_>) -> Option<Vec<Pair>> {
     let opened = Index::from_bytes(data);
     let general = Index::from_storage(OnDemand(data));
     assert_eq!(
