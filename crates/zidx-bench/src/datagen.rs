@@ -475,10 +475,39 @@ impl SortedKeys {
 
     /// (key, payload) in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], u64)> + '_ {
-        self.entries.iter().map(|&(packed, p)| {
-            let at = (packed >> 8) as usize;
-            (&self.arena[at..at + (packed & 0xff) as usize], p)
-        })
+        self.entries
+            .iter()
+            .map(|&(packed, p)| (self.key(packed), p))
+    }
+
+    fn key(&self, packed: u64) -> &[u8] {
+        // Arena offsets and lengths index the arena, which is in memory.
+        #[allow(clippy::cast_possible_truncation)]
+        let at = (packed >> 8) as usize;
+        &self.arena[at..at + (packed & 0xff) as usize]
+    }
+
+    /// The number of keys.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The `i`th (key, payload) in key order.
+    pub fn get(&self, i: usize) -> Option<(&[u8], u64)> {
+        self.entries
+            .get(i)
+            .map(|&(packed, p)| (self.key(packed), p))
+    }
+
+    /// The position of the first key at or after `key` (`len()` if none).
+    pub fn seek(&self, key: &[u8]) -> usize {
+        self.entries
+            .partition_point(|&(packed, _)| self.key(packed) < key)
     }
 }
 

@@ -104,3 +104,52 @@ impl Machine {
         }
     }
 }
+
+/// CPU time spent by the whole machine and by this process, in clock
+/// ticks, to tell how busy other processes kept the CPUs during a
+/// measurement.
+#[derive(Debug, Clone, Copy)]
+pub struct CpuSample {
+    at: std::time::Instant,
+    busy: u64,
+    own: u64,
+}
+
+impl CpuSample {
+    /// Now, or `None` without /proc.
+    pub fn now() -> Option<CpuSample> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let cpu: Vec<u64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .map(|f| f.parse().unwrap_or(0))
+            .collect();
+        // user nice system idle iowait irq softirq steal: all but idle and
+        // iowait are busy.
+        let busy = cpu.iter().take(8).sum::<u64>() - cpu.get(3)? - cpu.get(4)?;
+        let own = std::fs::read_to_string("/proc/self/stat").ok()?;
+        // The fields after the command name, which is in parentheses.
+        let fields: Vec<&str> = own.rsplit_once(')')?.1.split_whitespace().collect();
+        // utime and stime are fields 14 and 15 of the line: 12 and 13 here.
+        let own = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        Some(CpuSample {
+            at: std::time::Instant::now(),
+            busy,
+            own,
+        })
+    }
+
+    /// CPUs other processes kept busy since `self`, on average (1.0: one
+    /// core the whole time). Clock ticks are 1/100 s (Linux's USER_HZ).
+    pub fn others_since(&self) -> Option<f64> {
+        let now = CpuSample::now()?;
+        let secs = now.at.duration_since(self.at).as_secs_f64();
+        let others = now
+            .busy
+            .saturating_sub(self.busy)
+            .saturating_sub(now.own.saturating_sub(self.own));
+        (secs > 0.0).then(|| others as f64 / 100.0 / secs)
+    }
+}

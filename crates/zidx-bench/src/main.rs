@@ -3,6 +3,8 @@
 //!
 //! ```text
 //! cargo run --release -p zidx-bench -- run [--quick] [--out DIR]
+//! cargo run --release -p zidx-bench -- ordered [--records 1000000,10000000]
+//! cargo run --release -p zidx-bench -- checked [--records 10000000]
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -11,12 +13,14 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod chart;
+mod checked;
 mod costs;
 mod count_lookups;
 mod datagen;
 mod machine;
 mod measure;
 mod mmap;
+mod ordered;
 mod report;
 mod run;
 mod scale;
@@ -62,6 +66,67 @@ enum Command {
         #[arg(long)]
         tsv: Option<PathBuf>,
     },
+    /// Ordered queries: zidx built with `--ordered` against fst (values in
+    /// key order) and LMDB: warm seeks and 100-record scans, cold pages per
+    /// seek, and what `--ordered` adds to the file and the build. Writes
+    /// ORDERED.md.
+    Ordered {
+        /// Sizes of the random data sets (comma-separated record counts).
+        #[arg(long, value_delimiter = ',', default_value = "1000000,10000000")]
+        records: Vec<u64>,
+        /// Directory for ORDERED.md.
+        #[arg(long, default_value = "target/zidx-bench-report")]
+        out: PathBuf,
+        /// Directory for data sets and builds. Default:
+        /// $TMPDIR/zidx-bench-data.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Keep the generated data sets (builds are always deleted).
+        #[arg(long)]
+        keep_data: bool,
+        /// Seek keys per pass (half stored keys, half other keys).
+        #[arg(long, default_value_t = 200_000)]
+        seeks: usize,
+        /// Scans per pass (from the first of the seek keys).
+        #[arg(long, default_value_t = 20_000)]
+        scans: usize,
+        /// Records per scan.
+        #[arg(long, default_value_t = 100)]
+        scan_len: usize,
+        /// Timed passes of seeks and of scans (the median is reported).
+        #[arg(long, default_value_t = 7)]
+        passes: usize,
+        /// Seeks per cold measurement.
+        #[arg(long, default_value_t = 2_000)]
+        cold: usize,
+        /// Builds of zidx with and without `--ordered` per data set.
+        #[arg(long, default_value_t = 3)]
+        build_repeats: usize,
+    },
+    /// What `--checked` costs warm lookups and the file: zidx with and
+    /// without it, unordered and ordered, mapped and loaded. Writes
+    /// CHECKED.md.
+    Checked {
+        /// Records of the random data set.
+        #[arg(long, default_value_t = 10_000_000)]
+        records: u64,
+        /// Directory for CHECKED.md.
+        #[arg(long, default_value = "target/zidx-bench-report")]
+        out: PathBuf,
+        /// Directory for the data set and builds. Default:
+        /// $TMPDIR/zidx-bench-data.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Keep the generated data set (builds are always deleted).
+        #[arg(long)]
+        keep_data: bool,
+        /// Hits per pass, and as many misses.
+        #[arg(long, default_value_t = 200_000)]
+        probes: usize,
+        /// Timed rounds (a pass of hits and one of misses per file).
+        #[arg(long, default_value_t = 15)]
+        repeats: usize,
+    },
     /// What a warm lookup's time is made of: hashing, the slot load and the
     /// probe's work, measured apart from any index (see src/costs.rs).
     Costs {
@@ -85,6 +150,16 @@ enum Command {
         /// Write format 1.0 (XXH3 hash) instead of the default.
         #[arg(long)]
         v1_0: bool,
+        /// Store the records in key order (`Options::with_ordered`).
+        #[arg(long, conflicts_with = "v1_0")]
+        ordered: bool,
+        /// A check after every record (`Options::with_record_checksums`).
+        #[arg(long, conflicts_with = "v1_0")]
+        checked: bool,
+        /// Memory for an ordered build's sort, in MiB (default: the
+        /// writer's, 256 MiB).
+        #[arg(long)]
+        sort_buffer_mib: Option<usize>,
     },
     /// Look up keys of INDEX one at a time, for a profiler: only
     /// `count_lookups::run_lookups` does the lookups, so that valgrind's
@@ -112,6 +187,11 @@ enum Command {
         #[arg(long)]
         dir: PathBuf,
     },
+}
+
+/// Where data sets and builds go unless `--data-dir` says otherwise.
+fn default_data_dir() -> PathBuf {
+    std::env::temp_dir().join("zidx-bench-data")
 }
 
 /// The command as the user typed it, as far as this process can tell:
@@ -149,7 +229,7 @@ fn main() -> ExitCode {
             run::run(run::RunOptions {
                 quick,
                 out,
-                data_dir: data_dir.unwrap_or_else(|| std::env::temp_dir().join("zidx-bench-data")),
+                data_dir: data_dir.unwrap_or_else(default_data_dir),
                 keep_data,
                 only,
                 records,
@@ -167,7 +247,65 @@ fn main() -> ExitCode {
             count,
             load,
         } => count_lookups::count_lookups(&index, &kind, count, load),
-        Command::GenBuild { records, out, v1_0 } => scale::gen_build(records, &out, v1_0),
+        Command::Ordered {
+            records,
+            out,
+            data_dir,
+            keep_data,
+            seeks,
+            scans,
+            scan_len,
+            passes,
+            cold,
+            build_repeats,
+        } => ordered::ordered(ordered::OrderedOptions {
+            records,
+            out,
+            data_dir: data_dir.unwrap_or_else(default_data_dir),
+            keep_data,
+            seeks,
+            scans,
+            scan_len,
+            passes,
+            cold,
+            build_repeats,
+            command: command_line(),
+        })
+        .map(|report| println!("{}", report.display())),
+        Command::Checked {
+            records,
+            out,
+            data_dir,
+            keep_data,
+            probes,
+            repeats,
+        } => checked::checked(checked::CheckedOptions {
+            records,
+            out,
+            data_dir: data_dir.unwrap_or_else(default_data_dir),
+            keep_data,
+            probes,
+            repeats,
+            command: command_line(),
+        })
+        .map(|report| println!("{}", report.display())),
+        Command::GenBuild {
+            records,
+            out,
+            v1_0,
+            ordered,
+            checked,
+            sort_buffer_mib,
+        } => scale::gen_build(
+            records,
+            &out,
+            &scale::GenOptions {
+                v1_0,
+                ordered,
+                checked,
+                sort_buffer: sort_buffer_mib.map(|m| m << 20),
+            },
+        ),
         Command::BuildOne { system, data, dir } => measure::child_main(&system, &data, &dir),
     };
     match result {

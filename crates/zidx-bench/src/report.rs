@@ -4,6 +4,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 use crate::datagen::Source;
+use crate::machine::Machine;
 use crate::run::{DataSetResult, RunResult, SystemResult};
 use crate::systems;
 
@@ -56,14 +57,37 @@ fn rel(x: Option<f64>, zidx: Option<f64>) -> String {
     }
 }
 
-fn row(cells: &[String]) -> String {
+/// A markdown table row.
+pub fn row(cells: &[String]) -> String {
     format!("| {} |\n", cells.join(" | "))
 }
 
-fn header(cells: &[&str]) -> String {
+/// A markdown table header and its rule.
+pub fn header(cells: &[&str]) -> String {
     let mut s = row(&cells.iter().map(|c| c.to_string()).collect::<Vec<_>>());
     s += &row(&cells.iter().map(|_| "---".to_string()).collect::<Vec<_>>());
     s
+}
+
+/// The "Machine" section every report has: where it ran, and the load
+/// averages at its start (from `m`) and its end.
+pub fn machine_section(m: &Machine, load_end: &str) -> String {
+    format!(
+        "## Machine\n\n- CPU: {} ({} logical cores)\n- RAM: {:.1} GiB\n- Kernel: {}\n- \
+         Block device read-ahead for the data directory: {}\n- \
+         Toolchain: {}\n- Git commit: {}\n- Load average (1/5/15 min): {} at the start, {} at \
+         the end. Other work on the machine (compilers, other benchmarks) makes figures \
+         noisy; with 2 cores, the two-thread figures are the most sensitive to it.\n",
+        m.cpu,
+        m.cores,
+        m.ram_bytes as f64 / (1024.0 * MIB),
+        m.kernel,
+        m.readahead,
+        m.rustc,
+        m.commit,
+        m.load_start,
+        load_end
+    )
 }
 
 /// Per-record figures of a build: (peak B/record, overhead B/record).
@@ -735,23 +759,8 @@ pub fn render(run: &RunResult, chart: &Path) -> String {
         m.date,
         run.elapsed.as_secs_f64()
     );
-    let _ = writeln!(
-        out,
-        "## Machine\n\n- CPU: {} ({} logical cores)\n- RAM: {:.1} GiB\n- Kernel: {}\n- \
-         Block device read-ahead for the data directory: {}\n- \
-         Toolchain: {}\n- Git commit: {}\n- Load average (1/5/15 min): {} at the start, {} at \
-         the end. Other work on the machine (compilers, other benchmarks) makes figures \
-         noisy; with 2 cores, the two-thread figures are the most sensitive to it.\n",
-        m.cpu,
-        m.cores,
-        m.ram_bytes as f64 / (1024.0 * MIB),
-        m.kernel,
-        m.readahead,
-        m.rustc,
-        m.commit,
-        m.load_start,
-        run.load_end
-    );
+    out.push_str(&machine_section(m, &run.load_end));
+    out.push('\n');
 
     out.push_str("## Data sets\n\n");
     out.push_str(&header(&[

@@ -16,10 +16,23 @@ fn peak_rss() -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// How `gen-build` builds.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GenOptions {
+    /// Format 1.0 (XXH3) instead of the default.
+    pub v1_0: bool,
+    /// Records in key order (`Options::with_ordered`).
+    pub ordered: bool,
+    /// A check after every record (`Options::with_record_checksums`).
+    pub checked: bool,
+    /// Sort memory of an ordered build, bytes (default: the writer's).
+    pub sort_buffer: Option<usize>,
+}
+
 /// Writes `records` random records (keys 8-40 bytes, values 8-64 bytes,
-/// from a fixed-seed generator) to `out`, in format 1.0 if `v1_0`, and
-/// prints the figures.
-pub fn gen_build(records: u64, out: &Path, v1_0: bool) -> Result<()> {
+/// from a fixed-seed generator) to `out` as `gen` says, and prints the
+/// figures.
+pub fn gen_build(records: u64, out: &Path, gen: &GenOptions) -> Result<()> {
     let mut state = 0x2545_F491_4F6C_DD1Du64;
     let mut next = move || {
         state ^= state << 13;
@@ -36,11 +49,15 @@ pub fn gen_build(records: u64, out: &Path, v1_0: bool) -> Result<()> {
     };
     let before = peak_rss();
     let start = Instant::now();
-    let options = if v1_0 {
-        zidx_writer::Options::default().with_format_version(zidx_writer::FormatVersion::V1_0)
-    } else {
-        zidx_writer::Options::default()
-    };
+    let mut options = zidx_writer::Options::default()
+        .with_ordered(gen.ordered)
+        .with_record_checksums(gen.checked);
+    if gen.v1_0 {
+        options = options.with_format_version(zidx_writer::FormatVersion::V1_0);
+    }
+    if let Some(bytes) = gen.sort_buffer {
+        options = options.with_sort_buffer(bytes);
+    }
     let mut writer = zidx_writer::Writer::create(out, options)?;
     let (mut key, mut value) = (Vec::with_capacity(40), Vec::with_capacity(64));
     for i in 0..records {
@@ -51,15 +68,28 @@ pub fn gen_build(records: u64, out: &Path, v1_0: bool) -> Result<()> {
         writer.insert(&key, &value)?;
     }
     let inserted = start.elapsed();
-    writer.finish()?;
+    let summary = writer.finish()?;
     let total = start.elapsed();
     let size = std::fs::metadata(out)?.len();
+    println!(
+        "options        {}{}{}",
+        if gen.v1_0 { "format 1.0" } else { "format 1.2" },
+        if gen.ordered { ", --ordered" } else { "" },
+        if gen.checked { ", --checked" } else { "" }
+    );
     println!("records        {records}");
     println!("insert         {:.1} s", inserted.as_secs_f64());
     println!(
         "build total    {:.1} s (insert, seed, sort, slots, fsync, rename)",
         total.as_secs_f64()
     );
+    if gen.ordered {
+        println!(
+            "sort runs      {} (spilled to temporary files; sort buffer {} MiB)",
+            summary.sort_runs,
+            options.sort_buffer >> 20
+        );
+    }
     match (peak_rss(), before) {
         (Some(peak), Some(before)) => println!(
             "peak RSS       {:.0} MiB ({:.1} B per record beyond the {:.0} MiB before the build)",

@@ -19,6 +19,8 @@ pub struct BuildFigures {
     pub size_bytes: Option<u64>,
     /// Whether `size_bytes` is RAM rather than files.
     pub in_memory: bool,
+    /// zidx ordered builds: sorted runs spilled to temporary files.
+    pub sort_runs: Option<u64>,
 }
 
 /// Runs `system`'s build of `data` into `dir` in a child process.
@@ -65,16 +67,13 @@ pub fn build_in_child(
         peak_bytes: field("peak_bytes"),
         size_bytes,
         in_memory: in_memory.is_some(),
+        sort_runs: field("sort_runs"),
     })
 }
 
 /// The child's side: build, then print `name=value` lines for the parent.
 pub fn child_main(system_id: &str, data: &Path, dir: &Path) -> Result<()> {
-    let all = systems::all();
-    let system = all
-        .iter()
-        .find(|s| s.id() == system_id)
-        .ok_or_else(|| format!("unknown system {system_id}"))?;
+    let system = systems::by_id(system_id).ok_or_else(|| format!("unknown system {system_id}"))?;
     let start = Instant::now();
     let outcome = system.build(data, dir)?;
     let elapsed = start.elapsed();
@@ -85,6 +84,9 @@ pub fn child_main(system_id: &str, data: &Path, dir: &Path) -> Result<()> {
     }
     if let Some(m) = outcome.in_memory_bytes {
         println!("in_memory_bytes={m}");
+    }
+    if let Some(r) = outcome.sort_runs {
+        println!("sort_runs={r}");
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ pub mod cold;
 pub mod lookups;
 
 pub use build::{build_in_child, child_main, BuildFigures};
-pub use cold::{cold_lookups, Cold};
+pub use cold::{cold_lookups, cold_seeks, Cold, ColdSeeks};
 pub use lookups::{batch, open_time, verify, warm, Batch, WarmFigures};
 
 /// How much work each measurement does.

@@ -4,12 +4,16 @@
 
 use std::fs::File;
 use std::io;
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
 use heed::types::Bytes;
 use heed::{CommitOrAbort, Database, Env, EnvFlags, EnvOpenOptions, PutFlags, RoTxn, WithTls};
 
-use super::{or_panic, Access, BuildOutcome, Opened, Reader, Result, System};
+use super::{
+    or_panic, pages_of, record_digest, Access, BuildOutcome, Opened, OrderedReader, Reader, Result,
+    System,
+};
 use crate::datagen::{digest, locator, read_at, read_header, SortedKeys};
 
 pub struct Lmdb;
@@ -105,8 +109,9 @@ impl System for Lmdb {
 
 struct OpenLmdb(Env);
 
-impl Opened for OpenLmdb {
-    fn reader(&self) -> Result<Box<dyn Reader + '_>> {
+impl OpenLmdb {
+    /// A read transaction and the unnamed database.
+    fn txn(&self) -> Result<LmdbReader<'_>> {
         let env = &self.0;
         let rtxn = env.read_txn()?;
         let db: Db<'_> = env
@@ -116,10 +121,19 @@ impl Opened for OpenLmdb {
             })?
             .unwrap_commit()
             .ok_or("LMDB: no unnamed database")?;
-        Ok(Box::new(LmdbReader {
+        Ok(LmdbReader {
             txn: env.read_txn()?,
             db,
-        }))
+        })
+    }
+}
+
+impl Opened for OpenLmdb {
+    fn reader(&self) -> Result<Box<dyn Reader + '_>> {
+        Ok(Box::new(self.txn()?))
+    }
+    fn ordered(&self) -> Result<Box<dyn OrderedReader + '_>> {
+        Ok(Box::new(self.txn()?))
     }
 }
 
@@ -132,5 +146,40 @@ impl Reader for LmdbReader<'_> {
     #[inline]
     fn get(&mut self, key: &[u8]) -> Option<u64> {
         or_panic("lmdb", self.db.get(&self.txn, key)).map(digest)
+    }
+}
+
+impl LmdbReader<'_> {
+    /// A cursor over the records from the first at or after `key` on
+    /// (`Database::range`, which positions it with MDB_SET_RANGE).
+    #[inline]
+    fn from(&self, key: &[u8]) -> heed::RoRange<'_, Bytes, Bytes> {
+        let range: (Bound<&[u8]>, Bound<&[u8]>) = (Bound::Included(key), Bound::Unbounded);
+        or_panic("lmdb", self.db.range(&self.txn, &range))
+    }
+}
+
+impl OrderedReader for LmdbReader<'_> {
+    #[inline]
+    fn seek(&mut self, key: &[u8]) -> Option<u64> {
+        let (k, v) = or_panic("lmdb", self.from(key).next()?);
+        Some(record_digest(k, v))
+    }
+    #[inline]
+    fn scan(&mut self, key: &[u8], n: usize) -> (usize, u64) {
+        let mut count = 0;
+        let mut sum = 0u64;
+        for record in self.from(key).take(n) {
+            let (k, v) = or_panic("lmdb", record);
+            count += 1;
+            sum = sum.wrapping_add(record_digest(k, v));
+        }
+        (count, sum)
+    }
+    fn seek_pages(&mut self, key: &[u8], pages: &mut Vec<usize>) -> Option<u64> {
+        let (k, v) = or_panic("lmdb", self.from(key).next()?);
+        pages_of(k, pages);
+        pages_of(v, pages);
+        Some(record_digest(k, v))
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 mod cdb;
 mod fst;
+mod fst_ordered;
 mod hashmap;
 mod lmdb;
 mod odht;
@@ -37,6 +38,9 @@ pub struct BuildOutcome {
     pub peak_bytes: Option<u64>,
     /// For in-memory systems: bytes of memory the structure holds.
     pub in_memory_bytes: Option<u64>,
+    /// zidx ordered builds: sorted runs spilled to temporary files
+    /// (`Summary::sort_runs`).
+    pub sort_runs: Option<u64>,
 }
 
 /// One system under test.
@@ -78,6 +82,51 @@ pub trait Opened: Sync {
     fn as_zidx(&self) -> Option<&::zidx::Index> {
         None
     }
+    /// A per-thread reader for ordered queries, for the systems that answer
+    /// them (the `ordered` command's: zidx built ordered, fst, LMDB).
+    fn ordered(&self) -> Result<Box<dyn OrderedReader + '_>> {
+        Err("this system answers no ordered queries".into())
+    }
+}
+
+/// Ordered queries on one thread: each reads the key and the value of every
+/// record it returns (through [`record_digest`]).
+pub trait OrderedReader {
+    /// The first record whose key is at or after `key`: its
+    /// [`record_digest`], or `None` past the last key.
+    fn seek(&mut self, key: &[u8]) -> Option<u64>;
+    /// Up to `n` consecutive records from the first at or after `key`:
+    /// how many there were and the wrapping sum of their [`record_digest`]s.
+    fn scan(&mut self, key: &[u8], n: usize) -> (usize, u64);
+    /// As [`seek`](OrderedReader::seek), also adding to `pages` the memory
+    /// pages ([`pages_of`]) of the bytes the answer borrows from the
+    /// system's files: the record returned, as the cold measurement counts
+    /// the other pages a seek reads.
+    fn seek_pages(&mut self, key: &[u8], pages: &mut Vec<usize>) -> Option<u64>;
+}
+
+/// What an ordered query computes from each record it returns, so that
+/// every system really reads the key and the value (length, first and last
+/// byte of each) and the harness can check the answer.
+#[inline]
+pub fn record_digest(key: &[u8], value: &[u8]) -> u64 {
+    combine_digest(key, crate::datagen::digest(value))
+}
+
+/// [`record_digest`] from a key and its value's [`digest`](crate::datagen::digest).
+#[inline]
+pub fn combine_digest(key: &[u8], value_digest: u64) -> u64 {
+    value_digest.rotate_left(32) ^ crate::datagen::digest(key)
+}
+
+/// The 4 KiB pages of memory that `bytes` spans, by address. The files are
+/// mapped at page-aligned addresses from offset 0, so distinct pages of
+/// memory are distinct pages of a file.
+pub fn pages_of(bytes: &[u8], pages: &mut Vec<usize>) {
+    const PAGE: usize = 4096;
+    let start = bytes.as_ptr() as usize;
+    let end = start + bytes.len().max(1);
+    pages.extend(start / PAGE..=(end - 1) / PAGE);
 }
 
 /// Looks keys up on one thread.
@@ -101,6 +150,23 @@ pub fn all() -> Vec<Box<dyn System>> {
         Box::new(lmdb::Lmdb),
         Box::new(sqlite::Sqlite),
     ]
+}
+
+/// The systems only the `ordered` and `checked` commands measure: zidx
+/// built ordered, checked or both, and fst with its values in key order
+/// (LMDB, the third peer of ordered queries, is in [`all`]).
+pub fn variants() -> Vec<Box<dyn System>> {
+    vec![
+        Box::new(zidx::Zidx::Ordered),
+        Box::new(zidx::Zidx::Checked),
+        Box::new(zidx::Zidx::OrderedChecked),
+        Box::new(fst_ordered::FstOrdered),
+    ]
+}
+
+/// The system with id `id`, from [`all`] or [`variants`].
+pub fn by_id(id: &str) -> Option<Box<dyn System>> {
+    all().into_iter().chain(variants()).find(|s| s.id() == id)
 }
 
 /// Unwraps a library result inside a lookup, naming the system.

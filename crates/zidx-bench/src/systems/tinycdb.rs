@@ -95,6 +95,7 @@ impl System for TinyCdb {
             time: Some(time),
             peak_bytes,
             in_memory_bytes: None,
+            sort_runs: None,
         })
     }
     fn files(&self, dir: &Path) -> Vec<PathBuf> {

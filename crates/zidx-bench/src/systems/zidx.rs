@@ -1,13 +1,18 @@
 //! zidx itself: `zidx_writer::Writer` in data-set order, `zidx::Index::open`;
-//! the same in format 1.0 (XXH3, for comparison with earlier reports); and
-//! the hot mode, `zidx::Index::load`.
+//! the same in format 1.0 (XXH3, for comparison with earlier reports); the
+//! hot mode, `zidx::Index::load`; and the format 1.2 builds the `ordered`
+//! and `checked` commands measure (`--ordered`, `--checked`, both).
 
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
 use zidx::{FileBytes, Index};
 use zidx_writer::{FormatVersion, Options, Replace, Writer};
 
-use super::{or_panic, Access, BuildOutcome, Opened, Reader, Result, System};
+use super::{
+    or_panic, pages_of, record_digest, Access, BuildOutcome, Opened, OrderedReader, Reader, Result,
+    System,
+};
 use crate::datagen::{digest, for_each};
 use crate::mmap::map_file;
 
@@ -20,6 +25,13 @@ pub enum Zidx {
     V1_0,
     /// Format 1.1, `Index::load`: anonymous memory advised MADV_HUGEPAGE.
     Hot,
+    /// Format 1.2, records in key order with key fences (`--ordered`),
+    /// `Index::open`.
+    Ordered,
+    /// Format 1.2, a check after every record (`--checked`), `Index::open`.
+    Checked,
+    /// Format 1.2, `--ordered --checked`, `Index::open`.
+    OrderedChecked,
 }
 
 const FILE: &str = "index.zidx";
@@ -30,6 +42,9 @@ impl System for Zidx {
             Zidx::Default => "zidx",
             Zidx::V1_0 => "zidx-1.0",
             Zidx::Hot => "zidx-hot",
+            Zidx::Ordered => "zidx-ordered",
+            Zidx::Checked => "zidx-checked",
+            Zidx::OrderedChecked => "zidx-ordered-checked",
         }
     }
     fn name(&self) -> &'static str {
@@ -37,6 +52,9 @@ impl System for Zidx {
             Zidx::Default => "zidx",
             Zidx::V1_0 => "zidx (format 1.0)",
             Zidx::Hot => "zidx hot (`Index::load`)",
+            Zidx::Ordered => "zidx --ordered",
+            Zidx::Checked => "zidx --checked",
+            Zidx::OrderedChecked => "zidx --ordered --checked",
         }
     }
     fn setup(&self) -> &'static str {
@@ -54,21 +72,47 @@ impl System for Zidx {
                 "As zidx, opened with `Index::load`: the file read into anonymous memory \
                  advised MADV_HUGEPAGE (the report says how much huge-page memory was granted)."
             }
+            Zidx::Ordered => {
+                "Format 1.2, `Options::with_ordered(true)`: records stored in key order plus \
+                 the `key_fences` sparse index; `Index::open`; seeks and scans through \
+                 `Index::range((Included(key), Unbounded))`, keys and values borrowed from \
+                 the mapping."
+            }
+            Zidx::Checked => {
+                "Format 1.2, `Options::with_record_checksums(true)`: a 4-byte XXH3 check \
+                 after every record, verified by every read; `Index::open`."
+            }
+            Zidx::OrderedChecked => {
+                "Format 1.2, `with_ordered(true)` and `with_record_checksums(true)`; \
+                 `Index::open`."
+            }
         }
     }
     fn limits(&self) -> &'static str {
-        "Read-only once built (rebuild to change); point lookups and iteration in insertion \
-         order, no ordered, range or prefix queries; keys up to 64 KiB - 1, values up to 4 GiB - 1, \
-         records up to 256 TiB."
+        match self {
+            Zidx::Ordered | Zidx::OrderedChecked => {
+                "Read-only once built (rebuild to change); the build sorts the records \
+                 (in memory up to the sort buffer, then in runs spilled to temporary files); \
+                 keys up to 64 KiB - 1, values up to 4 GiB - 1, records up to 256 TiB."
+            }
+            _ => {
+                "Read-only once built (rebuild to change); point lookups and iteration in \
+                 insertion order, no ordered, range or prefix queries; keys up to 64 KiB - 1, \
+                 values up to 4 GiB - 1, records up to 256 TiB."
+            }
+        }
     }
     fn build(&self, data: &Path, dir: &Path) -> Result<BuildOutcome> {
         let version = match self {
             Zidx::V1_0 => FormatVersion::V1_0,
             Zidx::Default | Zidx::Hot => FormatVersion::V1_1,
+            Zidx::Ordered | Zidx::Checked | Zidx::OrderedChecked => FormatVersion::V1_2,
         };
         let options = Options::default()
             .with_format_version(version)
-            .with_replace(Replace::Any);
+            .with_replace(Replace::Any)
+            .with_ordered(matches!(self, Zidx::Ordered | Zidx::OrderedChecked))
+            .with_record_checksums(matches!(self, Zidx::Checked | Zidx::OrderedChecked));
         let mut w = Writer::create(dir.join(FILE), options)?;
         let mut failed = None;
         for_each(data, |_, k, v| {
@@ -80,8 +124,11 @@ impl System for Zidx {
         if let Some(e) = failed {
             return Err(e.into());
         }
-        w.finish()?;
-        Ok(BuildOutcome::default())
+        let summary = w.finish()?;
+        Ok(BuildOutcome {
+            sort_runs: options.is_ordered().then_some(summary.sort_runs),
+            ..BuildOutcome::default()
+        })
     }
     fn files(&self, dir: &Path) -> Vec<PathBuf> {
         vec![dir.join(FILE)]
@@ -99,7 +146,7 @@ impl System for Zidx {
         }))
     }
     fn cold_modes(&self) -> &'static [(Access, &'static str)] {
-        if *self != Zidx::Default {
+        if !matches!(self, Zidx::Default | Zidx::Ordered) {
             return &[];
         }
         &[
@@ -119,6 +166,12 @@ impl Opened for Index {
     fn as_zidx(&self) -> Option<&Index> {
         Some(self)
     }
+    fn ordered(&self) -> Result<Box<dyn OrderedReader + '_>> {
+        if self.layout().key_fences().is_none() {
+            return Err("zidx: the file was not built with --ordered".into());
+        }
+        Ok(Box::new(ZidxReader(self)))
+    }
 }
 
 struct ZidxReader<'a>(&'a Index);
@@ -127,5 +180,42 @@ impl Reader for ZidxReader<'_> {
     #[inline]
     fn get(&mut self, key: &[u8]) -> Option<u64> {
         or_panic("zidx", self.0.get(key)).map(digest)
+    }
+}
+
+impl ZidxReader<'_> {
+    /// The records from the first at or after `key` on.
+    #[inline]
+    fn from(&self, key: &[u8]) -> zidx::KeyRange<'_, zidx::FileBytes> {
+        or_panic(
+            "zidx",
+            self.0
+                .range::<[u8], _>((Bound::Included(key), Bound::Unbounded)),
+        )
+    }
+}
+
+impl OrderedReader for ZidxReader<'_> {
+    #[inline]
+    fn seek(&mut self, key: &[u8]) -> Option<u64> {
+        let (k, v) = or_panic("zidx", self.from(key).next()?);
+        Some(record_digest(k, v))
+    }
+    #[inline]
+    fn scan(&mut self, key: &[u8], n: usize) -> (usize, u64) {
+        let mut count = 0;
+        let mut sum = 0u64;
+        for record in self.from(key).take(n) {
+            let (k, v) = or_panic("zidx", record);
+            count += 1;
+            sum = sum.wrapping_add(record_digest(k, v));
+        }
+        (count, sum)
+    }
+    fn seek_pages(&mut self, key: &[u8], pages: &mut Vec<usize>) -> Option<u64> {
+        let (k, v) = or_panic("zidx", self.from(key).next()?);
+        pages_of(k, pages);
+        pages_of(v, pages);
+        Some(record_digest(k, v))
     }
 }
