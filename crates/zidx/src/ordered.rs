@@ -251,6 +251,7 @@ impl<S: Storage> Index<S> {
                 owned_bound(range.start_bound()),
                 owned_bound(range.end_bound()),
             ),
+            ends: (start.ordinal, end.max(start.ordinal).saturating_sub(1)),
         })
     }
 
@@ -425,6 +426,9 @@ pub struct KeyRange<'a, S: Storage> {
     /// The range asked for: a record outside it means damaged fences, and
     /// is reported as such rather than yielded.
     bounds: (Bound<Vec<u8>>, Bound<Vec<u8>>),
+    /// The ordinals of the range's first and last records, whose keys are
+    /// compared with the bounds.
+    ends: (u64, u64),
 }
 
 impl<S: Storage> std::fmt::Debug for KeyRange<'_, S> {
@@ -448,17 +452,25 @@ impl<'a, S: Storage> KeyRange<'a, S> {
     }
 
     /// An error if `key` lies outside the range asked for.
-    fn check_bounds(&self, key: &[u8], at: u64) -> Result<(), Error> {
-        let after_start = match &self.bounds.0 {
-            Bound::Included(b) => key >= b.as_slice(),
-            Bound::Excluded(b) => key > b.as_slice(),
-            Bound::Unbounded => true,
-        };
-        let before_end = match &self.bounds.1 {
-            Bound::Included(b) => key <= b.as_slice(),
-            Bound::Excluded(b) => key < b.as_slice(),
-            Bound::Unbounded => true,
-        };
+    ///
+    /// Only the range's first and last records are compared: the records
+    /// between them are in key order (SPEC.md §12.1), so they are inside
+    /// the range when both ends are. That catches what damaged fences can
+    /// do (start a range too early, end it too late) at the cost of two
+    /// comparisons per range instead of one per record.
+    fn check_bounds(&self, key: &[u8], ordinal: u64, at: u64) -> Result<(), Error> {
+        let after_start = ordinal != self.ends.0
+            || match &self.bounds.0 {
+                Bound::Included(b) => key >= b.as_slice(),
+                Bound::Excluded(b) => key > b.as_slice(),
+                Bound::Unbounded => true,
+            };
+        let before_end = ordinal != self.ends.1
+            || match &self.bounds.1 {
+                Bound::Included(b) => key <= b.as_slice(),
+                Bound::Excluded(b) => key < b.as_slice(),
+                Bound::Unbounded => true,
+            };
         if after_start && before_end {
             return Ok(());
         }
@@ -526,7 +538,7 @@ impl<'a, S: Storage> Iterator for KeyRange<'a, S> {
         let index = self.index;
         match index.read_record(self.front.at) {
             Ok((key, value, next)) => {
-                if let Err(e) = self.check_bounds(key.as_ref(), self.front.at) {
+                if let Err(e) = self.check_bounds(key.as_ref(), self.front.ordinal, self.front.at) {
                     return self.fail(e);
                 }
                 self.front = Position {
@@ -559,7 +571,7 @@ impl<S: Storage> DoubleEndedIterator for KeyRange<'_, S> {
         let index = self.index;
         let record = self.offset_of(ordinal).and_then(|at| {
             let (key, value, _) = index.read_record(at)?;
-            self.check_bounds(key.as_ref(), at)?;
+            self.check_bounds(key.as_ref(), ordinal, at)?;
             Ok((key, value))
         });
         match record {
