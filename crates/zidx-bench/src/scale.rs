@@ -48,6 +48,7 @@ pub fn gen_build(records: u64, out: &Path, gen: &GenOptions) -> Result<()> {
         buf.truncate(len);
     };
     let before = peak_rss();
+    let cpu = crate::machine::CpuSample::now();
     let start = Instant::now();
     let mut options = zidx_writer::Options::default()
         .with_ordered(gen.ordered)
@@ -70,6 +71,7 @@ pub fn gen_build(records: u64, out: &Path, gen: &GenOptions) -> Result<()> {
     let inserted = start.elapsed();
     let summary = writer.finish()?;
     let total = start.elapsed();
+    let others = cpu.and_then(|c| c.others_since());
     let size = std::fs::metadata(out)?.len();
     println!(
         "options        {}{}{}",
@@ -103,5 +105,8 @@ pub fn gen_build(records: u64, out: &Path, gen: &GenOptions) -> Result<()> {
         "file           {size} bytes ({:.1} B per record)",
         size as f64 / records.max(1) as f64
     );
+    if let Some(others) = others {
+        println!("other load     {others:.2} CPUs kept busy by other processes meanwhile");
+    }
     Ok(())
 }

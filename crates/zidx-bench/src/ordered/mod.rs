@@ -87,6 +87,9 @@ pub struct SetResult {
     /// CPUs that other processes kept busy during the warm passes, on
     /// average (noise: 0 on a quiet machine).
     pub others_cpu: Option<f64>,
+    /// zidx: bytes of the top level of the key fences (with their 32-byte
+    /// trailer), which the first ordered query after an open reads whole.
+    pub fence_top_bytes: Option<u64>,
     /// Wall time for this data set.
     pub elapsed: Duration,
 }
@@ -219,6 +222,7 @@ fn one_set(records: u64, options: &OrderedOptions, log: &dyn Fn(&str)) -> Result
             .push(build(s.as_ref(), &data.path, &dir_of(s.id()))?);
     }
 
+    let fence_top_bytes = fence_top_bytes(&dir_of(SYSTEMS[0]).join("index.zidx"))?;
     log("warm seeks and scans");
     let cpu = machine::CpuSample::now();
     warm(&systems, &data, &dir_of, &queries, options, &mut results)?;
@@ -247,8 +251,25 @@ fn one_set(records: u64, options: &OrderedOptions, log: &dyn Fn(&str)) -> Result
         scans: (scans, queries[..scans].iter().map(|q| q.scan.0).sum()),
         cold: n,
         others_cpu,
+        fence_top_bytes,
         elapsed: t.elapsed(),
     })
+}
+
+/// The bytes of the top level of the key fences of the zidx file at
+/// `path` and of their trailer (SPEC.md §12.2), if it has key fences.
+fn fence_top_bytes(path: &Path) -> Result<Option<u64>> {
+    let index = zidx::Index::open(path)?;
+    let Some(section) = index.layout().key_fences() else {
+        return Ok(None);
+    };
+    let trailer = zidx_format::fences::FenceTop::trailer_range(section.offset, section.length)?;
+    // The range lies inside the mapped file, whose length fits in a usize.
+    #[allow(clippy::cast_possible_truncation)]
+    let bytes = &index.as_bytes()[trailer.start as usize..trailer.end as usize];
+    let (_, top) =
+        zidx_format::fences::FenceTop::read_trailer(bytes, section.offset, section.length)?;
+    Ok(Some(trailer.end - top.start))
 }
 
 /// The seek keys in random order, half stored keys (drawn uniformly) and
@@ -415,6 +436,10 @@ mod tests {
                 0,
                 "{id} scans"
             );
+            if id == SYSTEMS[0] {
+                let top = fence_top_bytes(&at.join("index.zidx")).unwrap();
+                assert!(top.is_some_and(|b| b > 32), "{top:?}");
+            }
             let mut pages = Vec::new();
             for q in &queries[..20] {
                 assert_eq!(reader.seek_pages(&q.key, &mut pages), q.seek, "{id}");
@@ -430,6 +455,7 @@ mod tests {
             .open(&data.path, &at, systems::Access::Default)
             .unwrap();
         assert!(opened.ordered().is_err());
+        assert_eq!(fence_top_bytes(&at.join("index.zidx")).unwrap(), None);
         drop(opened);
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -29,6 +29,18 @@ fn min_max(xs: &[f64]) -> String {
     format!("{}–{}", num(min), num(max))
 }
 
+/// Whether the ranges (fastest to slowest pass) of two systems overlap.
+fn overlap(a: &[f64], b: &[f64]) -> bool {
+    let range = |xs: &[f64]| {
+        (
+            xs.iter().copied().fold(f64::INFINITY, f64::min),
+            xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        )
+    };
+    let ((a0, a1), (b0, b1)) = (range(a), range(b));
+    a0 <= b1 && b0 <= a1
+}
+
 fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
 }
@@ -109,23 +121,35 @@ fn targets(out: &mut String, d: &SetResult) {
         };
         out.push_str(&row(&[target.into(), measured, met.into()]));
     };
-    let faster = |get: fn(&SystemFigures) -> f64, unit: &str| {
-        let (zv, fv, lv) = (get(z), get(f), get(l));
-        (
-            format!(
+    let faster =
+        |get: fn(&SystemFigures) -> f64, passes: fn(&SystemFigures) -> &[f64], unit: &str| {
+            let (zv, fv, lv) = (get(z), get(f), get(l));
+            let mut text = format!(
                 "zidx {} {unit}; fst {} {unit} ({:.2}× zidx's); LMDB {} {unit} ({:.2}× zidx's)",
                 num(zv),
                 num(fv),
                 fv / zv,
                 num(lv),
                 lv / zv
-            ),
-            zv < fv && zv < lv,
-        )
-    };
-    let (m, met) = faster(seek, "ns");
+            );
+            for peer in [f, l] {
+                if overlap(passes(z), passes(peer)) {
+                    let _ = write!(
+                        text,
+                        ". zidx's and {}'s passes overlap (zidx {}, {} {}): the difference is \
+                     within this machine's noise",
+                        peer.name,
+                        min_max(passes(z)),
+                        peer.name,
+                        min_max(passes(peer))
+                    );
+                }
+            }
+            (text, zv < fv && zv < lv)
+        };
+    let (m, met) = faster(seek, |s| &s.seek_ns, "ns");
     line("warm seek faster than fst and LMDB", m, Some(met));
-    let (m, met) = faster(scan, "ns/record");
+    let (m, met) = faster(scan, |s| &s.scan_ns, "ns/record");
     line(
         "warm scan (100 records) faster per record than fst and LMDB",
         m,
@@ -136,18 +160,27 @@ fn targets(out: &mut String, d: &SetResult) {
     line(
         &format!("cold: at most {COLD_PAGES_TARGET} pages per seek beyond the record returned"),
         match (cold, beyond) {
-            (Some(c), Some(b)) => format!(
-                "{} pages per seek over a batch of {} seeks after one open ({}): {} in all, \
+            (Some(c), Some(b)) => {
+                format!(
+                    "{} pages per seek over a batch of {} seeks after one open ({}): {} in all, \
                  of which {} hold the record returned. One seek alone after an open: {} pages \
                  (median of {} trials)",
-                num(b),
-                num(d.cold as f64),
-                c.label,
-                num(c.pages.unwrap_or(f64::NAN)),
-                num(c.record_pages),
-                c.first.map_or("n/a".into(), |f| num(f.0)),
-                crate::measure::cold::FIRST
-            ),
+                    num(b),
+                    num(d.cold as f64),
+                    c.label,
+                    num(c.pages.unwrap_or(f64::NAN)),
+                    num(c.record_pages),
+                    c.first.map_or("n/a".into(), |f| num(f.0)),
+                    crate::measure::cold::FIRST
+                ) + &d.fence_top_bytes.map_or(String::new(), |b| {
+                    format!(
+                        ", of which the top level of the fences and their trailer, read whole by \
+                     the first ordered query after an open, are {} bytes (at least {} pages)",
+                        num(b as f64),
+                        num((b as f64 / 4096.0).ceil())
+                    )
+                })
+            }
             _ => "not counted (no `fincore`)".into(),
         },
         beyond.map(|b| b <= COLD_PAGES_TARGET),
