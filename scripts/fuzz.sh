@@ -19,7 +19,9 @@ else
 fi
 
 mkdir -p corpus/open_bytes corpus/mutated_index corpus/input_parsers
-cp ../testdata/*.zidx corpus/open_bytes/
+# Every version's golden files (a corpus file longer than -max_len is
+# mutated in its first max_len bytes).
+cp ../testdata/*.zidx ../testdata/v1.1/*.zidx ../testdata/v1.2/*.zidx corpus/open_bytes/
 cp regressions/open_bytes/* corpus/open_bytes/ 2>/dev/null || true
 cp seeds/input_parsers/* regressions/input_parsers/* corpus/input_parsers/ 2>/dev/null || true
 cp regressions/mutated_index/* corpus/mutated_index/ 2>/dev/null || true
@@ -27,7 +29,7 @@ cp regressions/mutated_index/* corpus/mutated_index/ 2>/dev/null || true
 for target in "${TARGETS[@]}"; do
     echo "=== fuzzing $target for ${SECONDS_PER_TARGET}s"
     "${FUZZ[@]}" run "$target" "corpus/$target" -- \
-        -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 2>&1 \
+        -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=4096 -max_len=65536 -timeout=30 -print_final_stats=1 2>&1 \
         | grep -E "^(#[0-9]+.*(DONE|pulse)|stat::|==[0-9]+==|SUMMARY|thread '|panicked|artifact_prefix|Test unit written|Done)" || true
     # A crash leaves an artifact and a non-zero exit, which grep hides: check.
     if ls "artifacts/$target"/crash-* "artifacts/$target"/oom-* "artifacts/$target"/timeout-* >/dev/null 2>&1; then
