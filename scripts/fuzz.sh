@@ -21,7 +21,12 @@ fi
 mkdir -p corpus/open_bytes corpus/mutated_index corpus/input_parsers
 # Every version's golden files (a corpus file longer than -max_len is
 # mutated in its first max_len bytes).
-cp ../testdata/*.zidx ../testdata/v1.1/*.zidx ../testdata/v1.2/*.zidx corpus/open_bytes/
+cp ../testdata/*.zidx corpus/open_bytes/
+for version in v1.1 v1.2; do
+    for golden in ../testdata/$version/*.zidx; do
+        cp "$golden" "corpus/open_bytes/$version-$(basename "$golden")"
+    done
+done
 cp regressions/open_bytes/* corpus/open_bytes/ 2>/dev/null || true
 cp seeds/input_parsers/* regressions/input_parsers/* corpus/input_parsers/ 2>/dev/null || true
 cp regressions/mutated_index/* corpus/mutated_index/ 2>/dev/null || true
