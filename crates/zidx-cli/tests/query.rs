@@ -849,7 +849,8 @@ fn checked_records_turn_damage_into_errors() {
         let (offset, _) = section(&index, "records");
         // The `y` of `yellow`, banana's value: the second record starts at
         // 14 (+4 with checks), its value 12 bytes further.
-        let at = usize::try_from(offset).expect("a small test file") + if checked { 18 + 12 } else { 14 + 12 };
+        let at = usize::try_from(offset).expect("a small test file")
+            + if checked { 18 + 12 } else { 14 + 12 };
         let bad = damaged(&index, &format!("bad-{name}"), |b| {
             assert_eq!(b[at], b'y');
             b[at] = b'Y';
