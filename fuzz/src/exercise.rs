@@ -286,15 +286,18 @@ pub fn run_query<S: Storage>(
     // damaged fences cannot widen it: when every record was yielded, both
     // ends are inside the bounds.
     if !failed {
-        for item in [front.first(), front.last()].into_iter().flatten() {
-            if let Ok((k, _)) = item {
-                assert!(
-                    in_bounds(k, &bounds.0, &bounds.1),
-                    "a range yielded key {k:?} outside its bounds {bounds:?}"
-                );
-                if let Query::Prefix(p, _) = query {
-                    assert!(k.starts_with(p), "prefix {p:?} yielded key {k:?}");
-                }
+        // Without a failure every item is a record.
+        for (k, _) in [front.first(), front.last()]
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            assert!(
+                in_bounds(k, &bounds.0, &bounds.1),
+                "a range yielded key {k:?} outside its bounds {bounds:?}"
+            );
+            if let Query::Prefix(p, _) = query {
+                assert!(k.starts_with(p), "prefix {p:?} yielded key {k:?}");
             }
         }
     }
