@@ -80,9 +80,8 @@ pub fn run_count(records: u64, run_len: u32) -> u64 {
     records.div_ceil(u64::from(run_len.max(1)))
 }
 
-/// Writes the canonical `key_fences` section, one fence at a time, in
-/// section order: memory holds one block and the top level (about 1/100 of
-/// the section).
+/// Builds the canonical `key_fences` section, one fence at a time, in
+/// section order.
 #[derive(Debug)]
 pub struct FencesBuilder {
     run_len: u32,
@@ -91,8 +90,8 @@ pub struct FencesBuilder {
     keys: Vec<u8>,
     /// Size the current block would have.
     block_len: usize,
-    /// Section bytes emitted so far.
-    written: u64,
+    /// The section's bytes so far: the blocks written.
+    out: Vec<u8>,
     runs: u64,
     blocks: u64,
     top: Vec<u8>,
@@ -106,7 +105,7 @@ impl FencesBuilder {
             fences: Vec::new(),
             keys: Vec::new(),
             block_len: 2,
-            written: 0,
+            out: Vec::new(),
             runs: 0,
             blocks: 0,
             top: Vec::new(),
@@ -118,34 +117,33 @@ impl FencesBuilder {
         self.run_len
     }
 
+    /// Bytes of the section written so far (the completed blocks).
+    pub fn written(&self) -> u64 {
+        self.out.len() as u64
+    }
+
     /// Adds the fence of the next run: its first record's offset in the
     /// records section and its [`separator`] (at most 65,535 bytes, as keys
-    /// are). `emit` receives the section's bytes in order.
-    pub fn push<E>(
-        &mut self,
-        record_offset: u64,
-        separator: &[u8],
-        emit: &mut impl FnMut(&[u8]) -> Result<(), E>,
-    ) -> Result<(), E> {
+    /// are).
+    pub fn push(&mut self, record_offset: u64, separator: &[u8]) {
         let grows = 2 + FENCE_FIXED + separator.len();
         if !self.fences.is_empty() && self.block_len + grows > FENCE_BLOCK_SIZE {
-            self.flush(emit)?;
+            self.flush();
         }
         let start = self.keys.len();
         self.keys.extend_from_slice(separator);
         self.fences.push((record_offset, start..self.keys.len()));
         self.block_len += grows;
         self.runs += 1;
-        Ok(())
     }
 
     /// Writes the block being filled, after the padding that puts it at a
     /// multiple of [`FENCE_BLOCK_SIZE`], and its top-level entry.
-    fn flush<E>(&mut self, emit: &mut impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+    fn flush(&mut self) {
         let Some((_, first_key)) = self.fences.first() else {
-            return Ok(());
+            return;
         };
-        let block_offset = self.written.next_multiple_of(FENCE_BLOCK_SIZE as u64);
+        let block_offset = self.written().next_multiple_of(FENCE_BLOCK_SIZE as u64);
         let first_run = self.runs - self.fences.len() as u64;
         self.top.extend_from_slice(&block_offset.to_le_bytes());
         self.top.extend_from_slice(&first_run.to_le_bytes());
@@ -154,50 +152,43 @@ impl FencesBuilder {
             .extend_from_slice(&key_len(first_key).to_le_bytes());
         self.top.extend_from_slice(first_key);
 
-        let padding = [0u8; FENCE_BLOCK_SIZE];
-        // Less than FENCE_BLOCK_SIZE bytes, so the cast is exact.
-        let pad = usize::try_from(block_offset - self.written).unwrap_or(0);
-        emit(&padding[..pad.min(FENCE_BLOCK_SIZE)])?;
-        let mut block = Vec::with_capacity(self.block_len);
-        block.extend_from_slice(&len_u16(self.fences.len()).to_le_bytes());
+        // Less than FENCE_BLOCK_SIZE bytes of padding.
+        let padded = usize::try_from(block_offset).unwrap_or(self.out.len());
+        self.out.resize(padded, 0);
+        self.out
+            .extend_from_slice(&len_u16(self.fences.len()).to_le_bytes());
         let mut at = 2 + 2 * self.fences.len();
         for (_, key) in &self.fences {
-            block.extend_from_slice(&len_u16(at).to_le_bytes());
+            self.out.extend_from_slice(&len_u16(at).to_le_bytes());
             at += FENCE_FIXED + key.len();
         }
         for (offset, key) in &self.fences {
             let key = &self.keys[key.clone()];
-            block.extend_from_slice(&offset.to_le_bytes());
-            block.extend_from_slice(&key_len(key).to_le_bytes());
-            block.extend_from_slice(key);
+            self.out.extend_from_slice(&offset.to_le_bytes());
+            self.out.extend_from_slice(&key_len(key).to_le_bytes());
+            self.out.extend_from_slice(key);
         }
-        emit(&block)?;
-        self.written = block_offset + block.len() as u64;
         self.blocks += 1;
         self.fences.clear();
         self.keys.clear();
         self.block_len = 2;
-        Ok(())
     }
 
     /// Writes the last block, the top level and the trailer. Returns the
-    /// number of runs (the section's `item_count`) and the section's length.
-    pub fn finish<E>(
-        mut self,
-        emit: &mut impl FnMut(&[u8]) -> Result<(), E>,
-    ) -> Result<(u64, u64), E> {
-        self.flush(emit)?;
-        emit(&self.top)?;
+    /// number of runs (the section's `item_count`) and the section's bytes.
+    pub fn finish(mut self) -> (u64, Vec<u8>) {
+        self.flush();
+        let top_offset = self.written();
+        self.out.extend_from_slice(&self.top);
         let trailer = FencesTrailer {
             run_len: U32::new(self.run_len),
             reserved0: [0; 4],
             block_count: U64::new(self.blocks),
-            top_offset: U64::new(self.written),
+            top_offset: U64::new(top_offset),
             reserved1: [0; 8],
         };
-        emit(trailer.as_bytes())?;
-        let length = self.written + self.top.len() as u64 + FENCES_TRAILER_SIZE as u64;
-        Ok((self.runs, length))
+        self.out.extend_from_slice(trailer.as_bytes());
+        (self.runs, self.out)
     }
 }
 
@@ -545,16 +536,12 @@ mod tests {
     use super::*;
 
     fn build(seps: &[(u64, Vec<u8>)], run_len: u32) -> (Vec<u8>, u64, u64) {
-        let mut out = Vec::new();
         let mut b = FencesBuilder::new(run_len);
-        let mut emit = |bytes: &[u8]| {
-            out.extend_from_slice(bytes);
-            Ok::<(), ()>(())
-        };
         for (o, s) in seps {
-            b.push(*o, s, &mut emit).unwrap();
+            b.push(*o, s);
         }
-        let (runs, len) = b.finish(&mut emit).unwrap();
+        let (runs, out) = b.finish();
+        let len = out.len() as u64;
         (out, runs, len)
     }
 

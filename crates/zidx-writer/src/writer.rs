@@ -398,43 +398,33 @@ impl<S: Sink> Writer<S> {
     fn write_sorted(&mut self, sorter: Sorter) -> Result<Sorted, WriteError> {
         let codec = self.plan.codec;
         let policy = self.options.on_duplicate;
-        let mut fences = FencesBuilder::new(DEFAULT_RUN_LEN);
-        let mut fence_bytes: Vec<u8> = Vec::new();
-        let mut written = 0u64;
-        let mut offset = 0u64;
-        // The previous record's key and its group's first insertion index.
-        let mut last_key: Vec<u8> = Vec::new();
-        let mut group_first = 0u64;
-        let mut any = false;
-        // `last`: the record waiting for its group to end.
-        let mut pending: Option<(Vec<u8>, Vec<u8>)> = None;
+        let (version, hash_override) = (self.options.format_version, self.hash_override);
         let Writer {
             out,
             scratch,
             hashed,
-            hash_override,
-            options,
             ..
         } = self;
-        let first_hash = |key: &[u8]| first_hash_of(options.format_version, *hash_override, key);
-        let mut emit = |out: &mut Buffered<S>,
-                        fences: &mut FencesBuilder,
-                        hashed: &mut Vec<HashedRecord>,
-                        scratch: &mut Vec<u8>,
-                        prev_key: Option<&[u8]>,
-                        key: &[u8],
-                        value: &[u8]|
-         -> Result<(), WriteError> {
-            let run_len = u64::from(fences.run_len());
-            if written.is_multiple_of(run_len) {
-                let sep = prev_key.map_or(&key[..0], |p| separator(p, key));
-                fences.push(offset, sep, &mut |b: &[u8]| {
-                    fence_bytes.extend_from_slice(b);
-                    Ok::<(), WriteError>(())
-                })?;
+        let mut fences = FencesBuilder::new(DEFAULT_RUN_LEN);
+        let mut written = 0u64;
+        let mut offset = 0u64;
+        // The last key written: its run's separator and its group.
+        let mut prev: Option<Vec<u8>> = None;
+        // Writes one record in key order, with its fence when it starts a
+        // run and its hash entry when it starts a group of equal keys.
+        let mut emit = |key: &[u8], value: &[u8]| -> Result<(), WriteError> {
+            if written.is_multiple_of(u64::from(fences.run_len())) {
+                let sep = prev.as_deref().map_or(&key[..0], |p| separator(p, key));
+                fences.push(offset, sep);
             }
-            if prev_key != Some(key) {
-                hashed.push(HashedRecord::new(first_hash(key), offset));
+            if prev.as_deref() != Some(key) {
+                hashed.push(HashedRecord::new(
+                    first_hash_of(version, hash_override, key),
+                    offset,
+                ));
+                let p = prev.get_or_insert_with(Vec::new);
+                p.clear();
+                p.extend_from_slice(key);
             }
             // Lengths were checked when the record was inserted.
             let head = RecordHeader::new(
@@ -446,9 +436,11 @@ impl<S: Sink> Writer<S> {
             written += 1;
             Ok(())
         };
-        // The last key written, for separators and groups.
-        let mut prev_written: Vec<u8> = Vec::new();
-        let mut wrote_any = false;
+        // The previous record's key and its group's first insertion index.
+        let mut last_key: Option<Vec<u8>> = None;
+        let mut group_first = 0u64;
+        // `last`: the record waiting for its group to end.
+        let mut pending: Option<(Vec<u8>, Vec<u8>)> = None;
         let sort_error = |e| WriteError::Io {
             op: "read a sorted run from",
             path: std::env::temp_dir(),
@@ -457,7 +449,7 @@ impl<S: Sink> Writer<S> {
         sorter.drain(
             sort_error,
             |key: &[u8], value: &[u8], ordinal: u64| -> Result<(), WriteError> {
-                let repeat = any && key == last_key.as_slice();
+                let repeat = last_key.as_deref() == Some(key);
                 if !repeat {
                     group_first = ordinal;
                 }
@@ -472,38 +464,25 @@ impl<S: Sink> Writer<S> {
                     (OnDuplicate::First, true) => {}
                     (OnDuplicate::Last, _) => {
                         if let Some((k, v)) = pending.take().filter(|_| !repeat) {
-                            let prev = wrote_any.then_some(prev_written.as_slice());
-                            emit(out, &mut fences, hashed, scratch, prev, &k, &v)?;
-                            prev_written = k;
-                            wrote_any = true;
+                            emit(&k, &v)?;
                         }
                         pending = Some((key.to_vec(), value.to_vec()));
                     }
-                    _ => {
-                        let prev = wrote_any.then_some(prev_written.as_slice());
-                        emit(out, &mut fences, hashed, scratch, prev, key, value)?;
-                        prev_written.clear();
-                        prev_written.extend_from_slice(key);
-                        wrote_any = true;
-                    }
+                    _ => emit(key, value)?,
                 }
-                last_key.clear();
-                last_key.extend_from_slice(key);
-                any = true;
+                let k = last_key.get_or_insert_with(Vec::new);
+                k.clear();
+                k.extend_from_slice(key);
                 Ok(())
             },
         )?;
         if let Some((k, v)) = pending.take() {
-            let prev = wrote_any.then_some(prev_written.as_slice());
-            emit(out, &mut fences, hashed, scratch, prev, &k, &v)?;
+            emit(&k, &v)?;
         }
-        let (runs, _) = fences.finish(&mut |b: &[u8]| {
-            fence_bytes.extend_from_slice(b);
-            Ok::<(), WriteError>(())
-        })?;
+        let (runs, fences) = fences.finish();
         self.records_len = offset;
         Ok(Sorted {
-            fences: fence_bytes,
+            fences,
             runs,
             records: written,
         })

@@ -31,8 +31,7 @@ pub(crate) struct ResidentLayout {
     slot_count: u64,
     /// Bytes of the window of `max_displacement + 1` slots.
     window_len: usize,
-    /// Bytes after each value: the check, when records have one.
-    trailer: usize,
+    /// The records' layout: with a check after each value, or not.
     codec: RecordCodec,
 }
 
@@ -65,7 +64,6 @@ impl ResidentLayout {
             records: range(layout.records().offset, layout.records().length)?,
             slot_count: layout.slot_count(),
             window_len: window_slots.checked_mul(SLOT_SIZE)?,
-            trailer: layout.record_codec().trailer(),
             codec: layout.record_codec(),
         })
     }
@@ -116,7 +114,7 @@ impl ResidentLayout {
         let head = RecordHeader::read(file.get(at..self.records.end)?)?;
         let key_end = at + RECORD_HEADER_SIZE + usize::from(head.key_len.get());
         let value_end = key_end.checked_add(usize::try_from(head.value_len.get()).ok()?)?;
-        let end = value_end.checked_add(self.trailer)?;
+        let end = value_end.checked_add(self.codec.trailer())?;
         Some([key_end.saturating_sub(1), end.saturating_sub(1)])
     }
 
@@ -157,18 +155,19 @@ impl ResidentLayout {
             let key_end = RECORD_HEADER_SIZE + usize::from(head.key_len.get());
             let value_len = usize::try_from(head.value_len.get()).map_err(|_| Fallback)?;
             let value_end = key_end.checked_add(value_len).ok_or(Fallback)?;
-            let end = value_end.checked_add(self.trailer).ok_or(Fallback)?;
+            let end = value_end
+                .checked_add(self.codec.trailer())
+                .ok_or(Fallback)?;
             if end > record.len() {
                 return Err(Fallback);
             }
             let found = record.get(RECORD_HEADER_SIZE..key_end) == Some(key);
             // A damaged record, ours or a candidate whose key may be ours
             // damaged, is for the general path to report.
-            if self.trailer != 0
-                && self
-                    .codec
-                    .verify(&record[..value_end], &record[value_end..end], 0, 0)
-                    .is_err()
+            if self
+                .codec
+                .verify(&record[..value_end], &record[value_end..end], 0, 0)
+                .is_err()
             {
                 return Err(Fallback);
             }

@@ -77,10 +77,7 @@ impl<S: Storage> Index<S> {
         // Ordered files (SPEC.md §12.5): keys in order, and the fences
         // rebuilt from them to be compared with the stored section.
         let mut fences = match layout.key_fences() {
-            Some(section) => Some((
-                FencesBuilder::new(stored_run_len(storage, section)?),
-                Vec::new(),
-            )),
+            Some(section) => Some(FencesBuilder::new(stored_run_len(storage, section)?)),
             None => None,
         };
         // The rebuilt fences can only match a stored section of the same
@@ -91,7 +88,7 @@ impl<S: Storage> Index<S> {
         let mut ordinal = 0u64;
         let mut on_record = |key: &[u8], pos: u64| -> Result<(), Error> {
             let repeat = previous.as_deref() == Some(key);
-            if let Some((builder, bytes)) = &mut fences {
+            if let Some(builder) = &mut fences {
                 if let Some(prev) = previous.as_deref().filter(|p| *p > key) {
                     return Err(FormatError::Record {
                         offset: section.offset + pos,
@@ -106,19 +103,16 @@ impl<S: Storage> Index<S> {
                 }
                 if ordinal.is_multiple_of(u64::from(builder.run_len())) {
                     let sep = previous.as_deref().map_or(&key[..0], |p| separator(p, key));
-                    builder.push(pos, sep, &mut |b: &[u8]| {
-                        bytes.extend_from_slice(b);
-                        if bytes.len() as u64 > fences_len {
-                            return Err(FormatError::Fences {
-                                offset: layout.key_fences().map_or(0, |f| f.offset),
-                                problem: format!(
-                                    "the records give more than the section's {fences_len} bytes of fences"
-                                ),
-                            }
-                            .into());
+                    builder.push(pos, sep);
+                    if builder.written() > fences_len {
+                        return Err(FormatError::Fences {
+                            offset: layout.key_fences().map_or(0, |f| f.offset),
+                            problem: format!(
+                                "the records give more than the section's {fences_len} bytes of fences"
+                            ),
                         }
-                        Ok::<(), Error>(())
-                    })?;
+                        .into());
+                    }
                 }
                 let p = previous.get_or_insert_with(Vec::new);
                 p.clear();
@@ -174,11 +168,8 @@ impl<S: Storage> Index<S> {
             }
             .into());
         }
-        if let (Some((builder, mut expected)), Some(stored)) = (fences, layout.key_fences()) {
-            let (runs, _) = builder.finish(&mut |b: &[u8]| {
-                expected.extend_from_slice(b);
-                Ok::<(), Error>(())
-            })?;
+        if let (Some(builder), Some(stored)) = (fences, layout.key_fences()) {
+            let (runs, expected) = builder.finish();
             compare_fences(storage, stored, runs, &expected)?;
         }
 
