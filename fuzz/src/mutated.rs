@@ -447,7 +447,7 @@ pub fn run(data: &[u8]) {
     let keep = options.on_duplicate == OnDuplicate::Keep;
     if options.format_version == FormatVersion::V1_0 && (checked || keep) {
         assert!(
-            build(options, &records).is_err() || records.is_empty(),
+            build(options.clone(), &records).is_err() || records.is_empty(),
             "format 1.0 built a file with format 1.2 features"
         );
         options = options.with_format_version(FormatVersion::V1_2);
@@ -461,21 +461,24 @@ pub fn run(data: &[u8]) {
             .collect();
         if unique.len() != records.len() {
             assert!(
-                build(options, &records).is_err(),
+                build(options.clone(), &records).is_err(),
                 "a build with duplicate keys and the error policy succeeded"
             );
             records = unique;
         }
     }
-    let original = match build(options, &records) {
+    let original = match build(options.clone(), &records) {
         Ok(bytes) => bytes,
         // Format 1.0's fixed seeds can fail a build (SPEC.md §6.3).
         Err(_) if options.format_version == FormatVersion::V1_0 => return,
         Err(e) => panic!("build failed: {e}"),
     };
     if case.small_sort && options.is_ordered() {
-        let unspilled = build(options.with_sort_buffer(DEFAULT_SORT_BUFFER), &records)
-            .expect("the same build without spilling");
+        let unspilled = build(
+            options.clone().with_sort_buffer(DEFAULT_SORT_BUFFER),
+            &records,
+        )
+        .expect("the same build without spilling");
         assert!(
             unspilled == original,
             "a spilled sort built a different file"

@@ -59,7 +59,7 @@ pub fn gen_build(records: u64, out: &Path, gen: &GenOptions) -> Result<()> {
     if let Some(bytes) = gen.sort_buffer {
         options = options.with_sort_buffer(bytes);
     }
-    let mut writer = zidx_writer::Writer::create(out, options)?;
+    let mut writer = zidx_writer::Writer::create(out, options.clone())?;
     let (mut key, mut value) = (Vec::with_capacity(40), Vec::with_capacity(64));
     for i in 0..records {
         // Lengths from the record number, so that they cost no generator

@@ -164,4 +164,20 @@ pub enum FormatError {
         /// What is wrong.
         problem: String,
     },
+    /// A value schema breaks a rule of SPEC.md §13.1 (from text or a
+    /// Rust type: nothing was read from a file).
+    #[error("invalid value schema: {problem}")]
+    Schema {
+        /// What is wrong.
+        problem: String,
+    },
+    /// A file's `value_schema` section breaks a rule of SPEC.md §13.1;
+    /// nothing in it is trusted.
+    #[error("invalid value_schema section at offset {offset}: {problem}")]
+    InvalidSchema {
+        /// Absolute file offset of the bytes at fault.
+        offset: u64,
+        /// What is wrong.
+        problem: String,
+    },
 }

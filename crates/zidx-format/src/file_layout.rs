@@ -22,9 +22,10 @@ use crate::hash::{
 };
 use crate::header::{
     Header, COMPAT_ORDERED_KEYS, HEADER_SIZE, INCOMPAT_FEATURES_KNOWN, INCOMPAT_KEYED_HASH,
-    INCOMPAT_MULTI_VALUE, INCOMPAT_RECORD_CHECKSUMS, MAGIC, VERSION_MAJOR,
+    INCOMPAT_MULTI_VALUE, INCOMPAT_RECORD_CHECKSUMS, INCOMPAT_TYPED_VALUES, MAGIC, VERSION_MAJOR,
 };
 use crate::record::RecordCodec;
+use crate::schema::{ValueSchema, MAX_SCHEMA_LEN};
 use crate::section::{
     ItemSize, SectionEntry, SectionId, MAX_SECTIONS, SECTIONS, SECTION_ALIGN, SECTION_ENTRY_SIZE,
     SECTION_FLAG_REQUIRED,
@@ -106,6 +107,7 @@ pub struct FileLayout {
     seed: u64,
     slot_count: u64,
     max_displacement: u32,
+    schema: Option<ValueSchema>,
 }
 
 fn invalid(
@@ -219,14 +221,23 @@ impl FileLayout {
                     id: id.0,
                 })
         };
-        for descriptor in SECTIONS.iter().filter(|d| d.required) {
+        for descriptor in SECTIONS.iter().filter(|d| d.always) {
             required(descriptor.id)?;
         }
         let records = required(SectionId::RECORDS)?;
         let params_entry = required(SectionId::HASH_PARAMS)?;
         let hash_slots = required(SectionId::HASH_SLOTS)?;
         let incompat = header.incompat_features.get();
-        let codec = RecordCodec::new(incompat & INCOMPAT_RECORD_CHECKSUMS != 0);
+        let schema = read_schema(
+            &sections,
+            incompat,
+            header.version_minor.get(),
+            &records,
+            table_offset,
+            &mut read,
+        )?;
+        let codec = RecordCodec::new(incompat & INCOMPAT_RECORD_CHECKSUMS != 0)
+            .with_typed(schema.as_ref().map(ValueSchema::value_layout));
         check_records(&records, table_offset, codec)?;
         check_ordering(
             header.compat_features.get(),
@@ -290,6 +301,7 @@ impl FileLayout {
             seed: params.seed.get(),
             slot_count,
             max_displacement,
+            schema,
         })
     }
 
@@ -323,6 +335,12 @@ impl FileLayout {
     /// when `RECORD_CHECKSUMS` is set (SPEC.md §12.4).
     pub fn record_codec(&self) -> RecordCodec {
         RecordCodec::new(self.incompat_features & INCOMPAT_RECORD_CHECKSUMS != 0)
+            .with_typed(self.schema.as_ref().map(ValueSchema::value_layout))
+    }
+
+    /// The layout of every value, in a typed file (SPEC.md §13).
+    pub fn value_schema(&self) -> Option<&ValueSchema> {
+        self.schema.as_ref()
     }
 
     /// The `key_fences` section, present exactly when keys are ordered.
@@ -698,6 +716,84 @@ fn check_ordering(
     Ok(())
 }
 
+/// The `value_schema` section of a typed file (SPEC.md §13), read and
+/// checked whole: present exactly when `TYPED_VALUES` is set, at most
+/// 64 KiB, valid, with the records section aligned to its values and a
+/// minor version of at least 3.
+fn read_schema<E: From<FormatError>>(
+    sections: &[SectionInfo],
+    incompat: u64,
+    minor: u16,
+    records: &SectionInfo,
+    table_offset: u64,
+    read: &mut impl FnMut(u64, &mut [u8]) -> Result<(), E>,
+) -> Result<Option<ValueSchema>, E> {
+    let typed = incompat & INCOMPAT_TYPED_VALUES != 0;
+    let section = sections.iter().find(|s| s.id == SectionId::VALUE_SCHEMA);
+    let section = match (typed, section) {
+        (false, None) => return Ok(None),
+        (true, Some(s)) => s,
+        (true, None) => {
+            return Err(FormatError::MissingSection {
+                name: "value_schema",
+                id: SectionId::VALUE_SCHEMA.0,
+            }
+            .into())
+        }
+        (false, Some(_)) => {
+            return Err(invalid(
+                "header.incompat_features",
+                at!(0, Header, incompat_features),
+                incompat,
+                "bit 3 (TYPED_VALUES) set, since the file has a value_schema section",
+            )
+            .into())
+        }
+    };
+    if minor < 3 {
+        return Err(invalid(
+            "header.version_minor",
+            at!(0, Header, version_minor),
+            minor.into(),
+            "at least 3, as incompat bit 3 (TYPED_VALUES) requires",
+        )
+        .into());
+    }
+    if section.length > MAX_SCHEMA_LEN {
+        return Err(invalid(
+            format!("section[{}].length", section.entry),
+            section.field_offset(table_offset, offset_of!(SectionEntry, length)),
+            section.length,
+            format!("at most {MAX_SCHEMA_LEN} (value_schema)"),
+        )
+        .into());
+    }
+    // At most 64 KiB, checked above.
+    let mut bytes = vec![0u8; usize::try_from(section.length).unwrap_or(0)];
+    read(section.offset, &mut bytes)?;
+    expect_checksum(
+        "value_schema",
+        section.offset,
+        section.length,
+        section.checksum,
+        checksum(&bytes),
+    )?;
+    let schema = ValueSchema::decode(&bytes, section.item_count, section.offset)?;
+    if !records.offset.is_multiple_of(u64::from(schema.align())) {
+        return Err(invalid(
+            format!("section[{}].offset", records.entry),
+            records.field_offset(table_offset, offset_of!(SectionEntry, offset)),
+            records.offset,
+            format!(
+                "a multiple of {}, the typed values' alignment",
+                schema.align()
+            ),
+        )
+        .into());
+    }
+    Ok(Some(schema))
+}
+
 fn check_records(
     records: &SectionInfo,
     table_offset: u64,
@@ -714,10 +810,10 @@ fn check_records(
     }
     if records
         .item_count
-        .checked_mul(codec.overhead())
+        .checked_mul(codec.min_record_len())
         .is_none_or(|min| min > records.length)
     {
-        let overhead = codec.overhead();
+        let overhead = codec.min_record_len();
         return Err(invalid(
             field("item_count"),
             records.field_offset(table_offset, offset_of!(SectionEntry, item_count)),

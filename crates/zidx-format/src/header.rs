@@ -17,7 +17,9 @@ pub const MAGIC: [u8; 8] = *b"\x89ZIDX\r\n\x1a";
 pub const VERSION_MAJOR: u16 = 1;
 /// The newest minor version this crate knows and writes (for files that use
 /// a feature of 1.2). Readers accept any minor of their major.
-pub const VERSION_MINOR: u16 = 2;
+pub const VERSION_MINOR: u16 = 3;
+/// The minor version of files that set a 1.2 bit and no later one.
+pub const VERSION_MINOR_1_2: u16 = 2;
 /// Minor version of files that use the keyed hash and no 1.2 feature, which
 /// 1.1 readers read.
 pub const VERSION_MINOR_1_1: u16 = 1;
@@ -53,10 +55,14 @@ pub const INCOMPAT_MULTI_VALUE: u64 = 1 << 1;
 /// Incompatible feature bit 2 (1.2): every record is followed by a 4-byte
 /// check (SPEC.md §12.4).
 pub const INCOMPAT_RECORD_CHECKSUMS: u64 = 1 << 2;
+/// Incompatible feature bit 3 (1.3): every value has the fixed layout of
+/// the `value_schema` section, and records have no `value_len`
+/// (SPEC.md §13).
+pub const INCOMPAT_TYPED_VALUES: u64 = 1 << 3;
 /// Incompatible feature bits defined by this version. A reader refuses a
 /// file that sets an incompatible bit it does not know.
 pub const INCOMPAT_FEATURES_KNOWN: u64 =
-    INCOMPAT_KEYED_HASH | INCOMPAT_MULTI_VALUE | INCOMPAT_RECORD_CHECKSUMS;
+    INCOMPAT_KEYED_HASH | INCOMPAT_MULTI_VALUE | INCOMPAT_RECORD_CHECKSUMS | INCOMPAT_TYPED_VALUES;
 
 /// The file header (SPEC.md §3), at offset 0.
 #[derive(Debug, Clone, Copy, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]

@@ -33,6 +33,7 @@ mod hash;
 mod header;
 pub mod placement;
 mod record;
+pub mod schema;
 mod section;
 mod siphash;
 mod slot;
@@ -48,14 +49,18 @@ pub use hash::{
 pub use header::{
     Header, COMPAT_FEATURES_KNOWN, COMPAT_ORDERED_KEYS, HEADER_CHECKSUM_OFFSET, HEADER_SIZE,
     INCOMPAT_FEATURES_KNOWN, INCOMPAT_KEYED_HASH, INCOMPAT_MULTI_VALUE, INCOMPAT_RECORD_CHECKSUMS,
-    MAGIC, VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_1_0, VERSION_MINOR_1_1,
+    INCOMPAT_TYPED_VALUES, MAGIC, VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_1_0,
+    VERSION_MINOR_1_1, VERSION_MINOR_1_2,
 };
 pub use record::{
     header_past_end, read_record, record_check, RecordCodec, RecordExtent, RecordHeader,
-    MAX_KEY_LEN, MAX_VALUE_LEN, RECORD_CHECK_SIZE, RECORD_HEADER_SIZE,
+    RecordSpans, MAX_KEY_LEN, MAX_VALUE_LEN, RECORD_CHECK_SIZE, RECORD_HEADER_SIZE,
+    TYPED_HEADER_SIZE,
 };
+pub use schema::{Field, FieldType, ValueLayout, ValueSchema};
 pub use section::{
     ItemSize, SectionDescriptor, SectionEntry, SectionId, HASH_PARAMS, HASH_SLOTS, KEY_FENCES,
     MAX_SECTIONS, RECORDS, SECTIONS, SECTION_ALIGN, SECTION_ENTRY_SIZE, SECTION_FLAG_REQUIRED,
+    VALUE_SCHEMA,
 };
 pub use slot::{Slot, EMPTY_DISPLACEMENT, MAX_DISPLACEMENT, SLOT_SIZE};

@@ -93,6 +93,8 @@ impl SectionId {
     pub const HASH_SLOTS: SectionId = SectionId(3);
     /// Id 4: the sparse index over ordered keys (SPEC.md §12.2).
     pub const KEY_FENCES: SectionId = SectionId(4);
+    /// Id 5: the layout of typed values (SPEC.md §13.1).
+    pub const VALUE_SCHEMA: SectionId = SectionId(5);
 
     /// What this version knows about the id, if anything.
     pub fn descriptor(self) -> Option<&'static SectionDescriptor> {
@@ -142,9 +144,11 @@ pub struct SectionDescriptor {
     pub name: &'static str,
     /// The size of its items; a file that disagrees is refused.
     pub item_size: ItemSize,
-    /// Whether every file has it, flagged `REQUIRED`. An optional section is
-    /// written without the flag, so that older readers skip it.
+    /// Whether it is flagged `REQUIRED` wherever it appears. An optional
+    /// section is written without the flag, so that older readers skip it.
     pub required: bool,
+    /// Whether every file has it.
+    pub always: bool,
     /// The format version (major, minor) that introduced it.
     pub since: (u16, u16),
 }
@@ -157,6 +161,7 @@ pub const SECTIONS: &[SectionDescriptor] = &[
         name: "records",
         item_size: ItemSize::Variable,
         required: true,
+        always: true,
         since: (1, 0),
     },
     SectionDescriptor {
@@ -164,6 +169,7 @@ pub const SECTIONS: &[SectionDescriptor] = &[
         name: "hash_params",
         item_size: ItemSize::Fixed(HASH_PARAMS_SIZE as u64),
         required: true,
+        always: true,
         since: (1, 0),
     },
     SectionDescriptor {
@@ -171,6 +177,7 @@ pub const SECTIONS: &[SectionDescriptor] = &[
         name: "hash_slots",
         item_size: ItemSize::Fixed(SLOT_SIZE as u64),
         required: true,
+        always: true,
         since: (1, 0),
     },
     SectionDescriptor {
@@ -178,7 +185,16 @@ pub const SECTIONS: &[SectionDescriptor] = &[
         name: "key_fences",
         item_size: ItemSize::Variable,
         required: false,
+        always: false,
         since: (1, 2),
+    },
+    SectionDescriptor {
+        id: SectionId::VALUE_SCHEMA,
+        name: "value_schema",
+        item_size: ItemSize::Variable,
+        required: true,
+        always: false,
+        since: (1, 3),
     },
 ];
 
@@ -204,6 +220,8 @@ pub const HASH_PARAMS: &SectionDescriptor = known(SectionId::HASH_PARAMS);
 pub const HASH_SLOTS: &SectionDescriptor = known(SectionId::HASH_SLOTS);
 /// The descriptor of the ordered-key index.
 pub const KEY_FENCES: &SectionDescriptor = known(SectionId::KEY_FENCES);
+/// The descriptor of the typed values' schema.
+pub const VALUE_SCHEMA: &SectionDescriptor = known(SectionId::VALUE_SCHEMA);
 
 #[cfg(test)]
 mod tests {

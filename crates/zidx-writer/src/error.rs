@@ -44,6 +44,23 @@ pub enum WriteError {
         /// The limit.
         max: usize,
     },
+    /// A typed build's value is not the schema's size (SPEC.md §13).
+    #[error("record {record}: value of {len} bytes, but the schema's values are {expected} bytes")]
+    ValueSize {
+        /// 0-based index of the record in insertion order.
+        record: u64,
+        /// Its length.
+        len: usize,
+        /// The schema's value size.
+        expected: u32,
+    },
+    /// [`Writer::insert_typed`](crate::Writer::insert_typed) was given a
+    /// type whose layout is not the build's schema, or the build has none.
+    #[error("typed insert: {problem}")]
+    TypedMismatch {
+        /// Both layouts, or what is missing.
+        problem: String,
+    },
     /// The records would exceed the format's 2^48-byte records section.
     #[error("record {record}: the records section would exceed 2^48 bytes")]
     TooLarge {
@@ -72,10 +89,12 @@ pub enum WriteError {
     },
     /// A feature was asked for together with a format version whose
     /// readers cannot read it. Drop the feature, or the version.
-    #[error("{feature} needs format 1.2, but format {version} was asked for (readers of {version} would refuse the file); drop --format-version or the option")]
+    #[error("{feature} needs format {needs}, but format {version} was asked for (readers of {version} would refuse the file); drop --format-version or the option")]
     NeedsNewerFormat {
         /// The feature, as its option is named.
         feature: &'static str,
+        /// The oldest format version that has it.
+        needs: &'static str,
         /// The version asked for.
         version: &'static str,
     },

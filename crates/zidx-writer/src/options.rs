@@ -67,8 +67,9 @@ pub struct ParseOnDuplicateError {
     pub input: String,
 }
 
-/// Which format version's features a build may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Which format version's features a build may use. Versions compare in
+/// release order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 #[non_exhaustive]
 pub enum FormatVersion {
     /// Format 1.0: XXH3-64 with seeds 0 to 7. Readers of every 1.x version
@@ -81,20 +82,25 @@ pub enum FormatVersion {
     /// probes long. 1.0 readers refuse these files with their "unknown
     /// incompatible features" error.
     V1_1,
-    /// Format 1.2 (the default): 1.1, plus the features of SPEC.md §12 when
-    /// they are asked for. A build that asks for none writes a 1.1 file,
-    /// byte for byte.
-    #[default]
+    /// Format 1.2: 1.1, plus the features of SPEC.md §12 when they are
+    /// asked for. A build that asks for none writes a 1.1 file, byte for
+    /// byte.
     V1_2,
+    /// Format 1.3 (the default): 1.2, plus typed values (SPEC.md §13) when
+    /// a schema is given. A build that asks for no newer feature writes a
+    /// 1.2, 1.1 file, byte for byte.
+    #[default]
+    V1_3,
 }
 
 impl FormatVersion {
-    /// `"1.0"`, `"1.1"` or `"1.2"`.
+    /// `"1.0"`, `"1.1"`, `"1.2"` or `"1.3"`.
     pub const fn name(self) -> &'static str {
         match self {
             FormatVersion::V1_0 => "1.0",
             FormatVersion::V1_1 => "1.1",
             FormatVersion::V1_2 => "1.2",
+            FormatVersion::V1_3 => "1.3",
         }
     }
 }
@@ -107,8 +113,9 @@ impl std::str::FromStr for FormatVersion {
             "1.0" => Ok(FormatVersion::V1_0),
             "1.1" => Ok(FormatVersion::V1_1),
             "1.2" => Ok(FormatVersion::V1_2),
+            "1.3" => Ok(FormatVersion::V1_3),
             other => Err(format!(
-                "unknown format version {other:?}: expected 1.0, 1.1 or 1.2"
+                "unknown format version {other:?}: expected 1.0, 1.1, 1.2 or 1.3"
             )),
         }
     }
@@ -138,7 +145,7 @@ pub enum Replace {
 /// let options = Options::default().with_on_duplicate(OnDuplicate::Last);
 /// assert_eq!(options.on_duplicate, OnDuplicate::Last);
 /// ```
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Options {
     /// Duplicate-key policy.
@@ -160,6 +167,10 @@ pub struct Options {
     /// Memory for sorting an ordered build, in bytes: records beyond it
     /// are sorted in runs in temporary files (in `TMPDIR`) and merged.
     pub sort_buffer: usize,
+    /// Every value has this fixed layout (SPEC.md §13): values must be
+    /// exactly its size, and each is stored at a multiple of its
+    /// alignment, so readers can take `&T` in place. Format 1.3.
+    pub value_schema: Option<zidx_format::ValueSchema>,
 }
 
 /// [`Options::sort_buffer`] unless set: 256 MiB.
@@ -174,6 +185,7 @@ impl Default for Options {
             ordered: false,
             record_checksums: false,
             sort_buffer: DEFAULT_SORT_BUFFER,
+            value_schema: None,
         }
     }
 }
@@ -190,6 +202,13 @@ impl Options {
     /// --checked`).
     pub fn with_record_checksums(mut self, checked: bool) -> Options {
         self.record_checksums = checked;
+        self
+    }
+
+    /// These options with typed values of `schema` (`zidx build
+    /// --schema`); see [`Writer::insert_typed`](crate::Writer::insert_typed).
+    pub fn with_value_schema(mut self, schema: zidx_format::ValueSchema) -> Options {
+        self.value_schema = Some(schema);
         self
     }
 

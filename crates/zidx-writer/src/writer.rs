@@ -8,13 +8,14 @@ use zidx_format::placement::{
     emit_slots, home_slots_for, max_displacement, sort_canonical, HashedRecord,
 };
 use zidx_format::{
-    checksum, key_digest, key_hash, record_check, Checksum, HashParams, Header, KeyHasher,
-    RecordCodec, RecordHeader, SectionDescriptor, SectionEntry, SeedDeriver, Slot,
+    checksum, key_digest, key_hash, Checksum, HashParams, Header, KeyHasher, RecordCodec,
+    RecordHeader, SectionDescriptor, SectionEntry, SeedDeriver, Slot, ValueSchema,
     COMPAT_ORDERED_KEYS, HASH_FUNCTION_SIPHASH13, HASH_FUNCTION_XXH3_64, HASH_PARAMS,
     HASH_PARAMS_SIZE, HASH_SLOTS, HEADER_SIZE, INCOMPAT_KEYED_HASH, INCOMPAT_MULTI_VALUE,
-    INCOMPAT_RECORD_CHECKSUMS, KEY_FENCES, MAX_DISPLACEMENT, MAX_KEY_LEN, MAX_RECORDS_BYTES,
-    MAX_VALUE_LEN, RECORDS, RECORD_HEADER_SIZE, SECTION_ALIGN, SECTION_ENTRY_SIZE, SEED_ATTEMPTS,
-    SLOT_SIZE, VERSION_MINOR, VERSION_MINOR_1_0, VERSION_MINOR_1_1,
+    INCOMPAT_RECORD_CHECKSUMS, INCOMPAT_TYPED_VALUES, KEY_FENCES, MAX_DISPLACEMENT, MAX_KEY_LEN,
+    MAX_RECORDS_BYTES, MAX_VALUE_LEN, RECORDS, RECORD_HEADER_SIZE, SECTION_ALIGN,
+    SECTION_ENTRY_SIZE, SEED_ATTEMPTS, SLOT_SIZE, VALUE_SCHEMA, VERSION_MINOR, VERSION_MINOR_1_0,
+    VERSION_MINOR_1_1, VERSION_MINOR_1_2,
 };
 
 use crate::atomic_file::AtomicFile;
@@ -28,22 +29,27 @@ use zidx_format::SectionId;
 /// The sections this writer writes, in section-table order (SPEC.md §2.2).
 /// The header, this table and the hash parameters come first, so that a
 /// reader's first page holds them; the records follow, then the slots.
-/// A new section is added here, with its bytes in `finish_into`'s table.
+/// Ordered files add the key fences last, at a multiple of 4096 bytes
+/// (SPEC.md §12.1), and typed files the schema after the hash parameters
+/// (SPEC.md §13.2): see `Plan::new`. A new section is added there, with
+/// its bytes in `finish_into`'s table.
 const SECTIONS_WRITTEN: &[&SectionDescriptor] = &[HASH_PARAMS, RECORDS, HASH_SLOTS];
-/// The sections of an ordered file (SPEC.md §12.1): the key fences come
-/// last, at a multiple of 4096 bytes.
-const SECTIONS_WRITTEN_ORDERED: &[&SectionDescriptor] =
-    &[HASH_PARAMS, RECORDS, HASH_SLOTS, KEY_FENCES];
 const TABLE_OFFSET: u64 = HEADER_SIZE as u64;
 
 /// What a build writes, fixed by its options when it starts.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Plan {
-    sections: &'static [&'static SectionDescriptor],
+    sections: Vec<&'static SectionDescriptor>,
     codec: RecordCodec,
     ordered: bool,
     multi_value: bool,
+    /// Typed builds: the schema and its section's bytes.
+    schema: Option<(ValueSchema, Vec<u8>)>,
 }
+
+/// Where a typed file's records start: a multiple of every alignment a
+/// schema may ask for (SPEC.md §13.2).
+const TYPED_RECORDS_ALIGN: u64 = 64;
 
 impl Plan {
     /// The plan for `options`, or the feature its format version cannot
@@ -51,50 +57,94 @@ impl Plan {
     fn new(options: &Options) -> Result<Plan, WriteError> {
         let multi_value = options.on_duplicate == OnDuplicate::Keep;
         let version = options.format_version;
-        if version != FormatVersion::V1_2 {
-            let needs = if multi_value {
-                Some("--on-duplicate keep")
+        let needs = if options.value_schema.is_some() && version < FormatVersion::V1_3 {
+            Some(("--schema", "1.3"))
+        } else if version < FormatVersion::V1_2 {
+            if multi_value {
+                Some(("--on-duplicate keep", "1.2"))
             } else if options.record_checksums {
-                Some("--checked")
+                Some(("--checked", "1.2"))
             } else {
                 None
-            };
-            if let Some(feature) = needs {
-                return Err(WriteError::NeedsNewerFormat {
-                    feature,
-                    version: version.name(),
-                });
             }
+        } else {
+            None
+        };
+        if let Some((feature, needs)) = needs {
+            return Err(WriteError::NeedsNewerFormat {
+                feature,
+                needs,
+                version: version.name(),
+            });
         }
         let ordered = options.is_ordered();
+        let mut sections = vec![HASH_PARAMS];
+        if options.value_schema.is_some() {
+            sections.push(VALUE_SCHEMA);
+        }
+        sections.extend([RECORDS, HASH_SLOTS]);
+        if ordered {
+            sections.push(KEY_FENCES);
+        }
+        let schema = options.value_schema.clone().map(|s| {
+            let bytes = s.encode();
+            (s, bytes)
+        });
         Ok(Plan {
-            sections: if ordered {
-                SECTIONS_WRITTEN_ORDERED
-            } else {
-                SECTIONS_WRITTEN
-            },
-            codec: RecordCodec::new(options.record_checksums),
+            sections,
+            codec: RecordCodec::new(options.record_checksums)
+                .with_typed(schema.as_ref().map(|(s, _)| s.value_layout())),
             ordered,
             multi_value,
+            schema,
         })
     }
 
-    /// Bytes before the records: header, section table, hash parameters.
+    /// The plan of a build whose options were refused: plain records.
+    fn refused() -> Plan {
+        Plan {
+            sections: SECTIONS_WRITTEN.to_vec(),
+            codec: RecordCodec::PLAIN,
+            ordered: false,
+            multi_value: false,
+            schema: None,
+        }
+    }
+
+    fn schema_len(&self) -> usize {
+        self.schema.as_ref().map_or(0, |(_, b)| b.len())
+    }
+
+    /// Bytes of the header, section table, hash parameters and schema.
     fn head_len(&self) -> usize {
-        HEADER_SIZE + self.sections.len() * SECTION_ENTRY_SIZE + HASH_PARAMS_SIZE
+        HEADER_SIZE
+            + self.sections.len() * SECTION_ENTRY_SIZE
+            + HASH_PARAMS_SIZE
+            + self.schema_len()
     }
 
     fn params_offset(&self) -> u64 {
         TABLE_OFFSET + (self.sections.len() * SECTION_ENTRY_SIZE) as u64
     }
 
-    /// Where the records section starts; a multiple of 8, since the head
-    /// is made of 8-byte multiples.
-    fn records_offset(&self) -> u64 {
-        self.head_len() as u64
+    /// Where the schema starts: right after the hash parameters.
+    fn schema_offset(&self) -> u64 {
+        self.params_offset() + HASH_PARAMS_SIZE as u64
     }
 
-    /// Entries in the section table (at most 4).
+    /// Where the records section starts: right after the head, a multiple
+    /// of 8 (the head is made of 8-byte multiples), or of 64 for typed
+    /// records.
+    fn records_offset(&self) -> u64 {
+        let head = self.head_len() as u64;
+        if self.schema.is_some() {
+            head.next_multiple_of(TYPED_RECORDS_ALIGN)
+        } else {
+            head
+        }
+    }
+
+    /// Entries in the section table (at most 5).
     fn section_count(&self) -> u32 {
         u32::try_from(self.sections.len()).unwrap_or(u32::MAX)
     }
@@ -113,8 +163,13 @@ impl Plan {
         if self.codec.checked() {
             incompat |= INCOMPAT_RECORD_CHECKSUMS;
         }
-        let minor = if compat != 0 || incompat & !INCOMPAT_KEYED_HASH != 0 {
+        if self.schema.is_some() {
+            incompat |= INCOMPAT_TYPED_VALUES;
+        }
+        let minor = if incompat & INCOMPAT_TYPED_VALUES != 0 {
             VERSION_MINOR
+        } else if compat != 0 || incompat & !INCOMPAT_KEYED_HASH != 0 {
+            VERSION_MINOR_1_2
         } else if incompat != 0 {
             VERSION_MINOR_1_1
         } else {
@@ -206,7 +261,7 @@ pub struct Writer<S: Sink = AtomicFile> {
     /// Record bytes for a check to be computed over.
     scratch: Vec<u8>,
     /// Options no format can carry (`Writer::memory` reports them late).
-    refused: Option<(&'static str, &'static str)>,
+    refused: Option<(&'static str, &'static str, &'static str)>,
     hashed: Vec<HashedRecord>,
     records_len: u64,
     /// Test hook: a table hash replacing the format's.
@@ -272,9 +327,14 @@ impl Writer<Vec<u8>> {
     /// [`insert`](Writer::insert) fail.
     pub fn memory(options: Options) -> Writer<Vec<u8>> {
         let plan = Plan::new(&options);
-        let mut writer = Writer::with_plan(Vec::new(), options, plan.as_ref().ok().copied());
-        if let Err(WriteError::NeedsNewerFormat { feature, version }) = plan {
-            writer.refused = Some((feature, version));
+        let mut writer = Writer::with_plan(Vec::new(), options, plan.as_ref().ok().cloned());
+        if let Err(WriteError::NeedsNewerFormat {
+            feature,
+            needs,
+            version,
+        }) = plan
+        {
+            writer.refused = Some((feature, needs, version));
         }
         // Appending to memory cannot fail.
         let _ = writer.start();
@@ -297,12 +357,7 @@ impl<S: Sink> Writer<S> {
     }
 
     fn with_plan(sink: S, options: Options, plan: Option<Plan>) -> Writer<S> {
-        let plan = plan.unwrap_or(Plan {
-            sections: SECTIONS_WRITTEN,
-            codec: RecordCodec::PLAIN,
-            ordered: false,
-            multi_value: false,
-        });
+        let plan = plan.unwrap_or_else(Plan::refused);
         Writer {
             out: Buffered::new(sink),
             sorter: plan.ordered.then(|| Sorter::new(options.sort_buffer)),
@@ -320,7 +375,9 @@ impl<S: Sink> Writer<S> {
     /// Room for header, section table and hash parameters, filled in by
     /// finish(); the records that follow are checksummed as written.
     fn start(&mut self) -> Result<(), WriteError> {
-        self.out.append_zeros(self.plan.head_len())?;
+        // The head, and a typed file's padding up to its records.
+        let head = usize::try_from(self.plan.records_offset()).unwrap_or(usize::MAX);
+        self.out.append_zeros(head)?;
         self.out.start_checksum()
     }
 
@@ -362,8 +419,19 @@ impl<S: Sink> Writer<S> {
             len: value.len(),
             max: MAX_VALUE_LEN,
         })?;
-        let head = RecordHeader::new(key_len, value_len);
-        let len = self.plan.codec.record_len(&head);
+        if let Some(layout) = self.plan.codec.typed() {
+            if value.len() != layout.size() as usize {
+                return Err(WriteError::ValueSize {
+                    record,
+                    len: value.len(),
+                    expected: layout.size(),
+                });
+            }
+        }
+        let len = self
+            .plan
+            .codec
+            .record_len(u64::from(key_len), u64::from(value_len));
         if self.records_len + len >= MAX_RECORDS_BYTES {
             return Err(WriteError::TooLarge { record });
         }
@@ -380,7 +448,6 @@ impl<S: Sink> Writer<S> {
                 &mut self.out,
                 self.plan.codec,
                 &mut self.scratch,
-                head,
                 key,
                 value,
             )?;
@@ -427,12 +494,8 @@ impl<S: Sink> Writer<S> {
                 p.extend_from_slice(key);
             }
             // Lengths were checked when the record was inserted.
-            let head = RecordHeader::new(
-                u16::try_from(key.len()).unwrap_or(u16::MAX),
-                u32::try_from(value.len()).unwrap_or(u32::MAX),
-            );
-            append_record(out, codec, scratch, head, key, value)?;
-            offset += codec.record_len(&head);
+            append_record(out, codec, scratch, key, value)?;
+            offset += codec.record_len(key.len() as u64, value.len() as u64);
             written += 1;
             Ok(())
         };
@@ -491,7 +554,11 @@ impl<S: Sink> Writer<S> {
     /// The error for options no format version carries, if any.
     fn check_options(&self) -> Result<(), WriteError> {
         match self.refused {
-            Some((feature, version)) => Err(WriteError::NeedsNewerFormat { feature, version }),
+            Some((feature, needs, version)) => Err(WriteError::NeedsNewerFormat {
+                feature,
+                needs,
+                version,
+            }),
             None => Ok(()),
         }
     }
@@ -682,6 +749,18 @@ impl<S: Sink> Writer<S> {
                     SectionId::RECORDS => {
                         (records_offset, records_len, record_count, records_checksum)
                     }
+                    SectionId::VALUE_SCHEMA => {
+                        let (schema, bytes) =
+                            plan.schema.as_ref().map_or((0, &[][..]), |(s, b)| {
+                                (s.fields().len() as u64, b.as_slice())
+                            });
+                        (
+                            plan.schema_offset(),
+                            bytes.len() as u64,
+                            schema,
+                            checksum(bytes),
+                        )
+                    }
                     SectionId::KEY_FENCES => (
                         fences_offset,
                         fences_len,
@@ -707,6 +786,9 @@ impl<S: Sink> Writer<S> {
         head.extend_from_slice(header.as_bytes());
         head.extend_from_slice(table.as_slice().as_bytes());
         head.extend_from_slice(params.as_bytes());
+        if let Some((_, bytes)) = &plan.schema {
+            head.extend_from_slice(bytes);
+        }
         out.write_at(0, &head)?;
         let published = out.into_sink()?.publish()?;
         Ok((
@@ -735,24 +817,25 @@ fn first_hash_of(version: FormatVersion, hash_override: Option<HashFunction>, ke
     }
 }
 
-/// Appends one record, with its check when `codec` says so.
+/// Appends one record, laid out as `codec` says.
 fn append_record<S: Sink>(
     out: &mut Buffered<S>,
     codec: RecordCodec,
     scratch: &mut Vec<u8>,
-    head: RecordHeader,
     key: &[u8],
     value: &[u8],
 ) -> Result<(), WriteError> {
-    if !codec.checked() {
+    if codec == RecordCodec::PLAIN {
+        // The common case, without a copy. Lengths were checked by insert.
+        let head = RecordHeader::new(
+            u16::try_from(key.len()).unwrap_or(u16::MAX),
+            u32::try_from(value.len()).unwrap_or(u32::MAX),
+        );
         return out.append(&[head.as_bytes(), key, value]);
     }
     scratch.clear();
-    scratch.extend_from_slice(head.as_bytes());
-    scratch.extend_from_slice(key);
-    scratch.extend_from_slice(value);
-    let check = record_check(scratch).to_le_bytes();
-    out.append(&[scratch, &check])
+    codec.encode(key, value, scratch);
+    out.append(&[scratch])
 }
 
 /// What `Writer::write_sorted` wrote.
@@ -805,14 +888,15 @@ impl<'a, S: Sink> Scanner<'a, S> {
             return Ok(None);
         }
         let at = self.pos;
-        let head = self.bytes(at, RECORD_HEADER_SIZE)?;
+        let codec = self.codec;
+        let head = self.bytes(at, codec.head_len())?;
         // The writer wrote these headers itself; a short read cannot happen.
-        let head = RecordHeader::read(head)
-            .copied()
-            .unwrap_or(RecordHeader::new(0, 0));
-        let key_len = usize::from(head.key_len.get());
-        self.pos = at + self.codec.record_len(&head);
-        let key = self.bytes(at + RECORD_HEADER_SIZE as u64, key_len)?;
+        let (key_len, value_len) = codec.lengths(head).unwrap_or((0, 0));
+        let spans = codec.spans(key_len, value_len);
+        self.pos = at + spans.end;
+        // At most 65,535 bytes.
+        let key_len = usize::try_from(key_len).unwrap_or(0);
+        let key = self.bytes(at + spans.key_start, key_len)?;
         Ok(Some(Scanned { offset: at, key }))
     }
 
@@ -833,12 +917,19 @@ impl<'a, S: Sink> Scanner<'a, S> {
 }
 
 /// Reads the key of the record at records offset `offset`.
-fn read_key<S: Sink>(out: &mut Buffered<S>, base: u64, offset: u64) -> Result<Vec<u8>, WriteError> {
+fn read_key<S: Sink>(
+    out: &mut Buffered<S>,
+    codec: RecordCodec,
+    base: u64,
+    offset: u64,
+) -> Result<Vec<u8>, WriteError> {
     let mut head = [0u8; RECORD_HEADER_SIZE];
-    out.read_at(base + offset, &mut head)?;
-    let key_len = RecordHeader::read(&head).map_or(0, |h| h.key_len.get());
-    let mut key = vec![0u8; usize::from(key_len)];
-    out.read_at(base + offset + RECORD_HEADER_SIZE as u64, &mut key)?;
+    let head = &mut head[..codec.head_len()];
+    out.read_at(base + offset, head)?;
+    let (key_len, value_len) = codec.lengths(head).unwrap_or((0, 0));
+    let spans = codec.spans(key_len, value_len);
+    let mut key = vec![0u8; usize::try_from(key_len).unwrap_or(0)];
+    out.read_at(base + offset + spans.key_start, &mut key)?;
     Ok(key)
 }
 
@@ -893,7 +984,7 @@ fn deduplicate<S: Sink>(
             // (key, index of the surviving entry) for each distinct key.
             let mut distinct: Vec<(Vec<u8>, usize)> = Vec::new();
             for j in i..run_end {
-                let key = read_key(out, plan.records_offset(), entries[j].offset)?;
+                let key = read_key(out, plan.codec, plan.records_offset(), entries[j].offset)?;
                 match distinct.iter().position(|(k, _)| *k == key) {
                     Some(d) => match options.on_duplicate {
                         // `keep` builds are ordered, and their entries hold

@@ -413,7 +413,7 @@ fn spilled_sorts_give_the_same_file() {
     let options = Options::default()
         .with_on_duplicate(OnDuplicate::Keep)
         .with_record_checksums(true);
-    let memory = build(&dir.path().join("m"), options, &refs).unwrap();
+    let memory = build(&dir.path().join("m"), options.clone(), &refs).unwrap();
     let spilled = build(&dir.path().join("s"), options.with_sort_buffer(4096), &refs).unwrap();
     assert_eq!(memory.sort_runs, 0);
     assert!(spilled.sort_runs > 10, "{}", spilled.sort_runs);
@@ -434,7 +434,8 @@ fn features_need_a_format_that_carries_them() {
             Options::default().with_on_duplicate(OnDuplicate::Keep),
             Options::default().with_record_checksums(true),
         ] {
-            let err = Writer::create(&path, options.with_format_version(version)).unwrap_err();
+            let err =
+                Writer::create(&path, options.clone().with_format_version(version)).unwrap_err();
             assert!(
                 matches!(err, WriteError::NeedsNewerFormat { .. }),
                 "{err:?}"
@@ -442,6 +443,16 @@ fn features_need_a_format_that_carries_them() {
             assert!(err.to_string().contains("needs format 1.2"), "{err}");
             let mut memory = Writer::memory(options.with_format_version(version));
             assert!(memory.insert(b"k", b"v").is_err());
+        }
+        let typed =
+            Options::default().with_value_schema(zidx_format::ValueSchema::parse("a:u32").unwrap());
+        for version in [version, FormatVersion::V1_2] {
+            let err =
+                Writer::create(&path, typed.clone().with_format_version(version)).unwrap_err();
+            assert!(
+                err.to_string().contains("--schema needs format 1.3"),
+                "{err}"
+            );
         }
         // Ordered keys are a compatible feature: allowed.
         build(

@@ -2,9 +2,7 @@
 //! a records-section offset into a key and a value, and checks the record's
 //! check when the file has them (SPEC.md §12.4).
 
-use zidx_format::{
-    header_past_end, RecordCodec, RecordExtent, RecordHeader, SectionInfo, RECORD_HEADER_SIZE,
-};
+use zidx_format::{header_past_end, RecordCodec, RecordExtent, SectionInfo};
 
 use crate::error::Error;
 use crate::storage::Storage;
@@ -19,14 +17,13 @@ pub(crate) fn locate<S: Storage + ?Sized>(
     codec: RecordCodec,
     at: u64,
 ) -> Result<RecordExtent, Error> {
-    let header_end = at.checked_add(RECORD_HEADER_SIZE as u64);
+    let head_len = codec.head_len() as u64;
+    let header_end = at.checked_add(head_len);
     if header_end.is_none_or(|end| end > section.length) {
-        return Err(header_past_end(at, section.offset, section.length).into());
+        return Err(header_past_end(codec, at, section.offset, section.length).into());
     }
-    let raw = storage.read_at(section.offset + at, RECORD_HEADER_SIZE as u64)?;
-    let head = RecordHeader::read(raw.as_ref())
-        .ok_or_else(|| header_past_end(at, section.offset, section.length))?;
-    Ok(head.locate(codec, at, section.offset, section.length)?)
+    let raw = storage.read_at(section.offset + at, head_len)?;
+    Ok(codec.locate(raw.as_ref(), at, section.offset, section.length)?)
 }
 
 /// Compares the check of the record at `at`, which [`locate`] found at
@@ -103,13 +100,20 @@ pub(crate) fn read_resident(
     let records = file.get(base..base.checked_add(len)?)?;
     let start = usize::try_from(at).ok()?;
     let record = records.get(start..)?;
-    let head = RecordHeader::read(record)?;
-    let key_end = RECORD_HEADER_SIZE + usize::from(head.key_len.get());
-    let value_end = key_end.checked_add(usize::try_from(head.value_len.get()).ok()?)?;
-    let end = value_end.checked_add(codec.trailer())?;
+    let (key_len, value_len) = codec.lengths(record)?;
+    let spans = codec.spans(key_len, value_len);
+    let end = usize::try_from(spans.end).ok()?;
     if end > record.len() {
         return None;
     }
+    // All below `end`, which fits in usize.
+    let [key_start, key_end, value_start, value_end] = [
+        spans.key_start,
+        spans.key_end,
+        spans.value_start,
+        spans.value_end,
+    ]
+    .map(|n| usize::try_from(n).unwrap_or(end));
     if codec.checked() {
         codec
             .verify(
@@ -122,8 +126,8 @@ pub(crate) fn read_resident(
     }
     let abs = base + start;
     Some((
-        abs + RECORD_HEADER_SIZE..abs + key_end,
-        abs + key_end..abs + value_end,
+        abs + key_start..abs + key_end,
+        abs + value_start..abs + value_end,
         at + end as u64,
     ))
 }

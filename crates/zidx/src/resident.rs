@@ -19,8 +19,7 @@
 use std::ops::Range;
 
 use zidx_format::{
-    fingerprint, home_slot, FileLayout, RecordCodec, RecordHeader, Slot, EMPTY_DISPLACEMENT,
-    RECORD_HEADER_SIZE, SLOT_SIZE,
+    fingerprint, home_slot, FileLayout, RecordCodec, Slot, EMPTY_DISPLACEMENT, SLOT_SIZE,
 };
 
 /// The byte ranges the in-memory path reads, fixed when the index opens.
@@ -111,10 +110,10 @@ impl ResidentLayout {
     /// record whose header is at file offset `at`, if they lie in the file.
     #[inline]
     pub(crate) fn ends_at(&self, file: &[u8], at: usize) -> Option<[usize; 2]> {
-        let head = RecordHeader::read(file.get(at..self.records.end)?)?;
-        let key_end = at + RECORD_HEADER_SIZE + usize::from(head.key_len.get());
-        let value_end = key_end.checked_add(usize::try_from(head.value_len.get()).ok()?)?;
-        let end = value_end.checked_add(self.codec.trailer())?;
+        let (key_len, value_len) = self.codec.lengths(file.get(at..self.records.end)?)?;
+        let spans = self.codec.spans(key_len, value_len);
+        let key_end = at.checked_add(usize::try_from(spans.key_end).ok()?)?;
+        let end = at.checked_add(usize::try_from(spans.end).ok()?)?;
         Some([key_end.saturating_sub(1), end.saturating_sub(1)])
     }
 
@@ -151,17 +150,22 @@ impl ResidentLayout {
             }
             let at = usize::try_from(slot.offset()).map_err(|_| Fallback)?;
             let record = records.get(at..).ok_or(Fallback)?;
-            let head = RecordHeader::read(record).ok_or(Fallback)?;
-            let key_end = RECORD_HEADER_SIZE + usize::from(head.key_len.get());
-            let value_len = usize::try_from(head.value_len.get()).map_err(|_| Fallback)?;
-            let value_end = key_end.checked_add(value_len).ok_or(Fallback)?;
-            let end = value_end
-                .checked_add(self.codec.trailer())
-                .ok_or(Fallback)?;
+            let (key_len, value_len) = self.codec.lengths(record).ok_or(Fallback)?;
+            let spans = self.codec.spans(key_len, value_len);
+            // Saturated spans are past any record, so the check below
+            // sends them to the general path.
+            let end = usize::try_from(spans.end).map_err(|_| Fallback)?;
             if end > record.len() {
                 return Err(Fallback);
             }
-            let found = record.get(RECORD_HEADER_SIZE..key_end) == Some(key);
+            let [key_start, key_end, value_start, value_end] = [
+                spans.key_start,
+                spans.key_end,
+                spans.value_start,
+                spans.value_end,
+            ]
+            .map(|n| usize::try_from(n).unwrap_or(end));
+            let found = record.get(key_start..key_end) == Some(key);
             // A damaged record, ours or a candidate whose key may be ours
             // damaged, is for the general path to report.
             if self
@@ -173,7 +177,7 @@ impl ResidentLayout {
             }
             if found {
                 let base = self.records.start + at;
-                return Ok(Some(base + key_end..base + value_end));
+                return Ok(Some(base + value_start..base + value_end));
             }
         }
         Ok(None)

@@ -113,7 +113,7 @@ impl System for Zidx {
             .with_replace(Replace::Any)
             .with_ordered(matches!(self, Zidx::Ordered | Zidx::OrderedChecked))
             .with_record_checksums(matches!(self, Zidx::Checked | Zidx::OrderedChecked));
-        let mut w = Writer::create(dir.join(FILE), options)?;
+        let mut w = Writer::create(dir.join(FILE), options.clone())?;
         let mut failed = None;
         for_each(data, |_, k, v| {
             if failed.is_none() {

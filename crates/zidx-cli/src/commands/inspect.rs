@@ -14,13 +14,13 @@ use crate::failure::{Failure, Outcome};
 pub fn run(args: InspectArgs) -> Outcome {
     let index = open_index(&args.index, args.read.no_mmap)?;
     let layout = index.layout();
-    let stats = index
-        .hash_stats()
-        .map_err(|e| Failure::error(format!("{}: {e}", args.index.display())))?;
+    let fail = |e: zidx::Error| Failure::error(format!("{}: {e}", args.index.display()));
+    let stats = index.hash_stats().map_err(fail)?;
+    let overhead = overhead_bytes(&index).map_err(fail)?;
     let text = if args.json {
-        json_report(layout, &stats)
+        json_report(layout, &stats, overhead)
     } else {
-        text_report(layout, &stats)
+        text_report(layout, &stats, overhead)
     };
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes())
@@ -29,11 +29,26 @@ pub fn run(args: InspectArgs) -> Outcome {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Bytes of the file that are neither key nor value bytes.
-fn overhead_bytes(layout: &FileLayout) -> u64 {
-    let per_record = layout.record_codec().overhead();
-    let payload = layout.records().length - layout.record_count() * per_record;
-    layout.file_len() - payload
+/// Bytes of the file that are neither key nor value bytes. Typed records'
+/// padding depends on each key's length, so for them the keys are read
+/// (one pass over the records); otherwise the section table tells.
+fn overhead_bytes<S: zidx::Storage>(index: &zidx::Index<S>) -> Result<u64, zidx::Error> {
+    let layout = index.layout();
+    let payload = match layout.value_schema() {
+        Some(schema) => {
+            let mut keys = 0u64;
+            for record in index.iter() {
+                keys += record?.0.as_ref().len() as u64;
+            }
+            keys + layout.record_count() * u64::from(schema.size())
+        }
+        None => {
+            let codec = layout.record_codec();
+            let per_record = codec.min_record_len();
+            layout.records().length - layout.record_count() * per_record
+        }
+    };
+    Ok(layout.file_len().saturating_sub(payload))
 }
 
 /// The names of the feature bits set, as the spec calls them.
@@ -46,6 +61,7 @@ fn feature_names(layout: &FileLayout) -> String {
         ),
         (layout.multi_value(), "MULTI_VALUE"),
         (layout.record_codec().checked(), "RECORD_CHECKSUMS"),
+        (layout.value_schema().is_some(), "TYPED_VALUES"),
     ]
     .into_iter()
     .filter_map(|(set, name)| set.then_some(name))
@@ -65,11 +81,10 @@ fn per_record(bytes: u64, records: u64) -> f64 {
     }
 }
 
-pub fn text_report(layout: &FileLayout, stats: &HashStats) -> String {
+pub fn text_report(layout: &FileLayout, stats: &HashStats, overhead: u64) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let records = layout.record_count();
-    let overhead = overhead_bytes(layout);
     let _ = writeln!(
         s,
         "format version   {}.{}",
@@ -91,6 +106,18 @@ pub fn text_report(layout: &FileLayout, stats: &HashStats) -> String {
         "overhead         {overhead} bytes ({:.2} per record)",
         per_record(overhead, records)
     );
+    if let Some(schema) = layout.value_schema() {
+        let _ = writeln!(
+            s,
+            "value schema     {schema} (size {}, align {}, fingerprint {:#018x})",
+            schema.size(),
+            schema.align(),
+            schema.fingerprint()
+        );
+        for field in schema.fields() {
+            let _ = writeln!(s, "  {:>6}  {field}", field.offset);
+        }
+    }
     let _ = writeln!(
         s,
         "sections         (table at offset {}, checksum {:#018x})",
@@ -158,9 +185,29 @@ fn hash_function_name(function: u32) -> &'static str {
     }
 }
 
-pub fn json_report(layout: &FileLayout, stats: &HashStats) -> String {
+pub fn json_report(layout: &FileLayout, stats: &HashStats, overhead: u64) -> String {
     let records = layout.record_count();
-    let overhead = overhead_bytes(layout);
+    let schema = layout.value_schema().map(|schema| {
+        let fields: Vec<_> = schema
+            .fields()
+            .iter()
+            .map(|f| {
+                json!({
+                    "name": f.name,
+                    "offset": f.offset,
+                    "type": f.ty.to_string(),
+                    "count": f.count,
+                })
+            })
+            .collect();
+        json!({
+            "text": schema.to_string(),
+            "size": schema.size(),
+            "align": schema.align(),
+            "fingerprint": format!("{:#018x}", schema.fingerprint()),
+            "fields": fields,
+        })
+    });
     let sections: Vec<_> = layout
         .sections()
         .iter()
@@ -188,6 +235,7 @@ pub fn json_report(layout: &FileLayout, stats: &HashStats) -> String {
         "records": records,
         "overhead_bytes": overhead,
         "overhead_per_record": per_record(overhead, records),
+        "value_schema": schema,
         "sections": sections,
         "hash_index": {
             "hash_function": layout.hash_function(),
