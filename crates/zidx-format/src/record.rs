@@ -170,7 +170,7 @@ pub struct RecordSpans {
 const fn align_up(n: u64, align: u64) -> u64 {
     match n.checked_add(align - 1) {
         Some(v) => v & !(align - 1),
-        None => u64::MAX & !(align - 1),
+        None => !(align - 1),
     }
 }
 

@@ -970,7 +970,7 @@ mod tests {
                 core::mem::offset_of!(Price, name),
                 core::mem::offset_of!(Price, flag),
             ]
-            .map(|o| o as u32)
+            .map(|o| u32::try_from(o).unwrap())
         );
     }
 

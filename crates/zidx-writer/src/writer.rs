@@ -266,6 +266,8 @@ pub struct Writer<S: Sink = AtomicFile> {
     records_len: u64,
     /// Test hook: a table hash replacing the format's.
     hash_override: Option<HashFunction>,
+    /// The type whose schema `insert_typed` found equal to the build's.
+    typed_as: Option<std::any::TypeId>,
 }
 
 /// A table hash: key and seed to hash.
@@ -369,6 +371,7 @@ impl<S: Sink> Writer<S> {
             hashed: Vec::new(),
             records_len: 0,
             hash_override: None,
+            typed_as: None,
         }
     }
 
@@ -457,6 +460,43 @@ impl<S: Sink> Writer<S> {
         self.records_len += len;
         self.inserted += 1;
         Ok(())
+    }
+
+    /// Appends a typed record: `value`'s bytes, which must have the
+    /// build's schema ([`Options::with_value_schema`]). The first insert of
+    /// each type compares its [`Schema`](zidx_format::schema::Schema) with
+    /// the build's, and refuses a mismatch, showing both.
+    pub fn insert_typed<T>(&mut self, key: &[u8], value: &T) -> Result<(), WriteError>
+    where
+        T: zidx_format::schema::Schema + zerocopy::IntoBytes + 'static,
+    {
+        let id = std::any::TypeId::of::<T>();
+        if self.typed_as != Some(id) {
+            let theirs = T::value_schema().map_err(|e| WriteError::TypedMismatch {
+                problem: e.to_string(),
+            })?;
+            match &self.plan.schema {
+                Some((ours, _)) if *ours == theirs => self.typed_as = Some(id),
+                Some((ours, _)) => {
+                    return Err(WriteError::TypedMismatch {
+                        problem: format!(
+                            "{} is {}, but the build's schema is {}",
+                            std::any::type_name::<T>(),
+                            theirs.describe(),
+                            ours.describe()
+                        ),
+                    })
+                }
+                None => {
+                    return Err(WriteError::TypedMismatch {
+                        problem:
+                            "the build has no schema: give one with Options::with_value_schema"
+                                .to_string(),
+                    })
+                }
+            }
+        }
+        self.insert(key, value.as_bytes())
     }
 
     /// Writes the sorted records in key order to the records section,

@@ -52,4 +52,32 @@ pub enum Error {
         /// What for.
         purpose: &'static str,
     },
+    /// A typed view was asked of a file whose values have another layout
+    /// than the type's, or of an untyped file. Both layouts are shown; use
+    /// a type that matches the file's `value_schema` (`zidx inspect`
+    /// prints it), or rebuild the file with the type's schema.
+    #[error("{type_name} does not match the index's values: the file has {file}; {type_name} is {expected}")]
+    SchemaMismatch {
+        /// The Rust type asked for.
+        type_name: &'static str,
+        /// The file's layout (`untyped` for a file without a schema).
+        file: String,
+        /// The type's layout.
+        expected: String,
+    },
+    /// A typed value does not lie at a multiple of its alignment in memory:
+    /// the buffer given to [`Index::from_bytes`](crate::Index::from_bytes)
+    /// starts at an address that is not a multiple of the values'
+    /// alignment (open the file with [`Index::open`](crate::Index::open),
+    /// [`Index::read`](crate::Index::read) or [`Index::load`](crate::Index::load),
+    /// which align it), or a damaged slot points between records.
+    #[error("typed value at file offset {offset} is at address {address:#x}, not a multiple of its alignment {align}")]
+    Misaligned {
+        /// File offset of the value.
+        offset: u64,
+        /// Its address in memory.
+        address: usize,
+        /// The alignment the schema asks for.
+        align: u32,
+    },
 }

@@ -11,7 +11,27 @@ enum Inner {
     /// and the file's length (the mapping is at least one byte).
     Anonymous(memmap2::Mmap, usize),
     Owned(Vec<u8>),
+    /// A copy of the file in 64-byte-aligned blocks ([`Index::read`](crate::Index::read)),
+    /// so that typed values lie at their alignment, and the file's length.
+    Aligned(Vec<AlignedBlock>, usize),
     Custom(Box<dyn AsRef<[u8]> + Send + Sync>),
+}
+
+/// 64 bytes at a multiple of 64: the largest alignment a typed value may
+/// ask for (SPEC.md §13.1).
+#[derive(
+    Clone,
+    Copy,
+    zerocopy::FromBytes,
+    zerocopy::IntoBytes,
+    zerocopy::Immutable,
+    zerocopy::KnownLayout,
+)]
+#[repr(C, align(64))]
+pub(crate) struct AlignedBlock([u8; 64]);
+
+impl AlignedBlock {
+    pub(crate) const ZERO: AlignedBlock = AlignedBlock([0; 64]);
 }
 
 impl FileBytes {
@@ -60,7 +80,13 @@ impl FileBytes {
         None
     }
 
-    /// Bytes already in memory.
+    pub(crate) fn aligned(blocks: Vec<AlignedBlock>, len: usize) -> FileBytes {
+        FileBytes(Inner::Aligned(blocks, len))
+    }
+
+    /// Bytes already in memory. A `Vec<u8>` is aligned as the allocator
+    /// chose (16 bytes with glibc): enough for typed values of up to that
+    /// alignment; [`Index::read`](crate::Index::read) aligns to 64.
     pub fn owned(bytes: Vec<u8>) -> FileBytes {
         FileBytes(Inner::Owned(bytes))
     }
@@ -91,6 +117,9 @@ impl AsRef<[u8]> for FileBytes {
             Inner::Mapped(m) => m,
             Inner::Anonymous(m, len) => m.get(..*len).unwrap_or_default(),
             Inner::Owned(v) => v,
+            Inner::Aligned(blocks, len) => zerocopy::IntoBytes::as_bytes(blocks.as_slice())
+                .get(..*len)
+                .unwrap_or_default(),
             Inner::Custom(c) => (**c).as_ref(),
         }
     }
@@ -101,7 +130,7 @@ impl fmt::Debug for FileBytes {
         let kind = match self.0 {
             Inner::Mapped(_) => "mapped",
             Inner::Anonymous(..) => "loaded",
-            Inner::Owned(_) => "owned",
+            Inner::Owned(_) | Inner::Aligned(..) => "owned",
             Inner::Custom(_) => "custom",
         };
         write!(f, "FileBytes({kind}, {} bytes)", self.as_ref().len())

@@ -101,17 +101,31 @@ impl Index<FileBytes> {
             bytes: len,
             purpose: "the file's bytes",
         };
-        let size = usize::try_from(len).map_err(|_| too_large())?;
-        let mut bytes = Vec::new();
-        bytes.try_reserve_exact(size).map_err(|_| too_large())?;
-        // Read at most one byte past the checked length: a file that grew
-        // since is caught by the parser's length check, and nothing is read
-        // without bound.
-        (&file)
-            .take(len.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(|e| io_error(path, e))?;
-        Index::from_bytes(FileBytes::owned(bytes))
+        // Read into 64-byte-aligned blocks, so that typed values lie at
+        // their alignment (SPEC.md §13.2), with room for one byte past the
+        // checked length: a file that grew since is caught by the parser's
+        // length check, and nothing is read without bound.
+        let size = usize::try_from(len)
+            .ok()
+            .and_then(|n| n.checked_add(1))
+            .ok_or_else(too_large)?;
+        let mut blocks = Vec::new();
+        blocks
+            .try_reserve_exact(size.div_ceil(64))
+            .map_err(|_| too_large())?;
+        blocks.resize(size.div_ceil(64), crate::file_bytes::AlignedBlock::ZERO);
+        let buf = zerocopy::IntoBytes::as_mut_bytes(blocks.as_mut_slice());
+        let buf = buf.get_mut(..size).unwrap_or_default();
+        let mut filled = 0;
+        while filled < buf.len() {
+            match (&file).read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io_error(path, e)),
+            }
+        }
+        Index::from_bytes(FileBytes::aligned(blocks, filled))
     }
 }
 

@@ -51,6 +51,7 @@ mod records;
 mod resident;
 mod stats;
 mod storage;
+mod typed;
 mod verify;
 
 pub use error::Error;
@@ -60,4 +61,8 @@ pub use ordered::{KeyRange, Values};
 pub use records::Records;
 pub use stats::HashStats;
 pub use storage::Storage;
+pub use typed::{value_schema, TypedIndex, TypedRecords};
+pub use zidx_format::impl_schema;
+pub use zidx_format::schema::Schema;
+pub use zidx_format::{Field, FieldType, ValueSchema};
 pub use zidx_format::{FileLayout, FormatError, SectionId, SectionInfo};

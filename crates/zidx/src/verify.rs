@@ -141,6 +141,15 @@ impl<S: Storage> Index<S> {
                 let mut pos = 0u64;
                 for _ in 0..count {
                     let (key, _, next) = read_record(bytes, codec, section.offset, pos)?;
+                    if let Some(schema) = layout.value_schema() {
+                        // `pos..next` lies in the section: read_record checked it.
+                        let record = usize::try_from(pos)
+                            .ok()
+                            .zip(usize::try_from(next).ok())
+                            .and_then(|(a, b)| bytes.get(a..b))
+                            .unwrap_or_default();
+                        check_typed_record(codec, schema, record, section.offset, pos)?;
+                    }
                     on_record(key, pos)?;
                     pos = next;
                 }
@@ -152,6 +161,11 @@ impl<S: Storage> Index<S> {
                     let offset = records.position();
                     let Some(record) = records.next() else { break };
                     let (key, _) = record?;
+                    if let Some(schema) = layout.value_schema() {
+                        let len = records.position() - offset;
+                        let record = storage.read_at(section.offset + offset, len)?;
+                        check_typed_record(codec, schema, record.as_ref(), section.offset, offset)?;
+                    }
                     on_record(key.as_ref(), offset)?;
                 }
                 records.position()
@@ -271,9 +285,56 @@ impl<S: Storage> Index<S> {
 /// `version_minor` is at least the minor of every feature the file uses
 /// (SPEC.md §3): 2 for a bit of §12, 1 for `KEYED_HASH`. A later minor is
 /// fine: it may use features this reader does not know.
+/// A typed record's padding is zero and its value follows its schema
+/// (SPEC.md §13.4); `record` is its bytes, at records offset `at`.
+fn check_typed_record(
+    codec: zidx_format::RecordCodec,
+    schema: &zidx_format::ValueSchema,
+    record: &[u8],
+    section_offset: u64,
+    at: u64,
+) -> Result<(), Error> {
+    let bad = |problem: String| -> Error {
+        FormatError::Record {
+            offset: section_offset + at,
+            section_offset: at,
+            problem,
+        }
+        .into()
+    };
+    let (key_len, value_len) = codec
+        .lengths(record)
+        .ok_or_else(|| bad("header cut short".into()))?;
+    let spans = codec.spans(key_len, value_len);
+    let part = |a: u64, b: u64| {
+        usize::try_from(a)
+            .ok()
+            .zip(usize::try_from(b).ok())
+            .and_then(|(a, b)| record.get(a..b))
+    };
+    let check_end = spans.value_end + codec.trailer() as u64;
+    for (from, to) in [(spans.key_end, spans.value_start), (check_end, spans.end)] {
+        let pad = part(from, to).ok_or_else(|| bad("record shorter than its layout".into()))?;
+        if let Some(i) = pad.iter().position(|&b| b != 0) {
+            return Err(bad(format!(
+                "padding byte {} of the record is {:#04x}, not zero",
+                from + i as u64,
+                pad[i]
+            )));
+        }
+    }
+    let value = part(spans.value_start, spans.value_end)
+        .ok_or_else(|| bad("record shorter than its layout".into()))?;
+    schema
+        .check_value(value)
+        .map_err(|p| bad(format!("value: {p}")))
+}
+
 fn check_version_minor(layout: &zidx_format::FileLayout) -> Result<(), Error> {
     let uses_1_2 = layout.ordered_keys() || layout.multi_value() || layout.record_codec().checked();
-    let least = if uses_1_2 {
+    let least = if layout.value_schema().is_some() {
+        3
+    } else if uses_1_2 {
         2
     } else if layout.incompat_features() & zidx_format::INCOMPAT_KEYED_HASH != 0 {
         1
