@@ -13,7 +13,7 @@ fn testdata(name: &str) -> PathBuf {
 
 /// Golden files of every released format version, with their `(major,
 /// minor)` version.
-const GOLDEN: [(&str, (u16, u16)); 15] = [
+const GOLDEN: [(&str, (u16, u16)); 21] = [
     ("spec-example.zidx", (1, 0)),
     ("empty.zidx", (1, 0)),
     ("unicode-data.zidx", (1, 0)),
@@ -29,7 +29,98 @@ const GOLDEN: [(&str, (u16, u16)); 15] = [
     ("v1.2/empty.ordered-checked.zidx", (1, 2)),
     ("v1.2/unicode-data.ordered-v1.0.zidx", (1, 2)),
     ("v1.2/unicode-data.ordered-checked.zidx", (1, 2)),
+    ("v1.3/spec-example.typed.zidx", (1, 3)),
+    ("v1.3/spec-example.typed-checked.zidx", (1, 3)),
+    ("v1.3/spec-example.typed-ordered-checked.zidx", (1, 3)),
+    ("v1.3/fruit.typed-multi.zidx", (1, 3)),
+    ("v1.3/spec-example.typed-align64.zidx", (1, 3)),
+    ("v1.3/empty.typed.zidx", (1, 3)),
 ];
+
+mod typed {
+    #![allow(dead_code)]
+    include!("../../../testdata/typed_golden.rs");
+}
+
+/// Lines of a TSV source, with their index.
+fn tsv_lines(name: &str) -> Vec<(usize, String, String)> {
+    std::fs::read_to_string(testdata(name))
+        .unwrap()
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let (k, v) = l.split_once('\t').unwrap();
+            (i, k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+/// The 1.3 golden files give each value as a `&T` in place, in every open
+/// mode, as `testdata/typed_golden.rs` derives it from the source line.
+#[test]
+fn format_1_3_golden_files_answer_as_their_sources() {
+    use zidx::TypedIndex;
+    for name in [
+        "v1.3/spec-example.typed.zidx",
+        "v1.3/spec-example.typed-checked.zidx",
+        "v1.3/spec-example.typed-ordered-checked.zidx",
+    ] {
+        for index in [
+            TypedIndex::<typed::Fruit>::open(testdata(name)).unwrap(),
+            TypedIndex::<typed::Fruit>::read(testdata(name)).unwrap(),
+            TypedIndex::<typed::Fruit>::load(testdata(name)).unwrap(),
+        ] {
+            for (i, k, v) in tsv_lines("spec-example.tsv") {
+                let found = index.get(k.as_bytes()).unwrap().unwrap();
+                assert_eq!(
+                    *found,
+                    typed::fruit(i, k.as_bytes(), v.as_bytes()),
+                    "{name} {k}"
+                );
+                let at = found as *const typed::Fruit as usize;
+                assert_eq!(at % 8, 0, "{name}: aligned in place");
+            }
+            assert!(index.get(b"kiwi").unwrap().is_none());
+            assert_eq!(index.iter().count(), 3);
+        }
+    }
+    // Several values per key, in insertion order.
+    let multi = TypedIndex::<typed::Fruit>::open(testdata("v1.3/fruit.typed-multi.zidx")).unwrap();
+    let lines = tsv_lines("fruit.tsv");
+    let apples: Vec<typed::Fruit> = multi
+        .get_all(b"apple")
+        .unwrap()
+        .map(|r| *r.unwrap())
+        .collect();
+    let expected: Vec<typed::Fruit> = lines
+        .iter()
+        .filter(|(_, k, _)| k == "apple")
+        .map(|(i, k, v)| typed::fruit(*i, k.as_bytes(), v.as_bytes()))
+        .collect();
+    assert_eq!(apples, expected);
+    assert_eq!(multi.len(), 6);
+    // The largest alignment, in every mode.
+    for index in [
+        TypedIndex::<typed::Wide>::open(testdata("v1.3/spec-example.typed-align64.zidx")).unwrap(),
+        TypedIndex::<typed::Wide>::read(testdata("v1.3/spec-example.typed-align64.zidx")).unwrap(),
+        TypedIndex::<typed::Wide>::load(testdata("v1.3/spec-example.typed-align64.zidx")).unwrap(),
+    ] {
+        for (i, k, v) in tsv_lines("spec-example.tsv") {
+            let found = index.get(k.as_bytes()).unwrap().unwrap();
+            assert_eq!(*found, typed::wide(i, k.as_bytes(), v.as_bytes()));
+            assert_eq!(found as *const typed::Wide as usize % 64, 0);
+        }
+    }
+    let empty = TypedIndex::<typed::Fruit>::open(testdata("v1.3/empty.typed.zidx")).unwrap();
+    assert!(empty.is_empty() && empty.get(b"a").unwrap().is_none());
+    // The untyped reader reads the same files, values as their bytes.
+    let plain = Index::open(testdata("v1.3/spec-example.typed.zidx")).unwrap();
+    assert_eq!(plain.get(b"apple").unwrap().map(<[u8]>::len), Some(40));
+    assert_eq!(
+        plain.layout().value_schema().unwrap().to_string(),
+        typed::FRUIT_SCHEMA
+    );
+}
 
 /// The 1.2 golden files answer every query as their sources say.
 #[test]
