@@ -8,10 +8,11 @@
 #    the optional key_fences section to a 1.0 file (golden files
 #    testdata/v1.2/*ordered-v1.0*, and `--format-version 1.0 --ordered`
 #    builds), with the same answers to get, dump and verify;
-#  - refuses every file with an incompatible 1.1 or 1.2 feature (the golden
-#    files in testdata/v1.1/ and the other ones in testdata/v1.2/, and the
-#    current writer's default, --checked and --on-duplicate keep output) with
-#    its "unknown incompatible features" error, exit 2, no crash.
+#  - refuses every file with an incompatible 1.1, 1.2 or 1.3 feature (the
+#    golden files in testdata/v1.1/, testdata/v1.3/ and the other ones in
+#    testdata/v1.2/, and the current writer's default, --checked,
+#    --on-duplicate keep and --schema output) with its "unknown
+#    incompatible features" error, exit 2, no crash.
 # Usage: scripts/compat_1_0.sh [WORKDIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -88,4 +89,7 @@ for golden in testdata/v1.2/*.zidx; do
         *) refused "$golden" ;;
     esac
 done
-echo "1.0 reader: $checked files checked: 1.0 files and 1.2 files with only compatible features answered identically, files with incompatible 1.1 and 1.2 features refused cleanly"
+for golden in testdata/v1.3/*.zidx; do
+    refused "$golden"
+done
+echo "1.0 reader: $checked files checked: 1.0 files and 1.2 files with only compatible features answered identically, files with incompatible 1.1, 1.2 and 1.3 features refused cleanly"
