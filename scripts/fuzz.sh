@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../fuzz"
 SECONDS_PER_TARGET=${1:-60}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(open_bytes mutated_index input_parsers)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(open_bytes mutated_index input_parsers value_schema)
 
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
@@ -18,11 +18,11 @@ else
     FUZZ=(cargo fuzz)
 fi
 
-mkdir -p corpus/open_bytes corpus/mutated_index corpus/input_parsers
+mkdir -p corpus/open_bytes corpus/mutated_index corpus/input_parsers corpus/value_schema
 # Every version's golden files (a corpus file longer than -max_len is
 # mutated in its first max_len bytes).
 cp ../testdata/*.zidx corpus/open_bytes/
-for version in v1.1 v1.2; do
+for version in v1.1 v1.2 v1.3; do
     for golden in ../testdata/$version/*.zidx; do
         cp "$golden" "corpus/open_bytes/$version-$(basename "$golden")"
     done
@@ -30,6 +30,7 @@ done
 cp regressions/open_bytes/* corpus/open_bytes/ 2>/dev/null || true
 cp seeds/input_parsers/* regressions/input_parsers/* corpus/input_parsers/ 2>/dev/null || true
 cp regressions/mutated_index/* corpus/mutated_index/ 2>/dev/null || true
+cp seeds/value_schema/* regressions/value_schema/* corpus/value_schema/ 2>/dev/null || true
 
 for target in "${TARGETS[@]}"; do
     echo "=== fuzzing $target for ${SECONDS_PER_TARGET}s"

@@ -370,8 +370,11 @@ pub fn check_returned<'d>(
         usize::try_from(section.offset).expect("in memory"),
         usize::try_from(section.offset + section.length).expect("in memory"),
     );
+    let codec = layout.record_codec();
+    let spans = codec.spans(key.len() as u64, value.len() as u64);
+    let value_start = usize::try_from(spans.value_start).expect("in memory");
     let head = at
-        .checked_sub(key.len() + 6)
+        .checked_sub(value_start)
         .expect("a returned value starts too early for its record header");
     assert!(
         head >= start && at + value.len() <= end,
@@ -382,15 +385,23 @@ pub fn check_returned<'d>(
         &u16::try_from(key.len()).expect("key length").to_le_bytes(),
         "a returned key's length is not its record's key_len"
     );
+    match codec.typed() {
+        None => assert_eq!(
+            &data[head + 2..head + 6],
+            &u32::try_from(value.len())
+                .expect("value length")
+                .to_le_bytes(),
+            "a returned value's length is not its record's value_len"
+        ),
+        Some(layout) => assert_eq!(
+            value.len(),
+            layout.size() as usize,
+            "a typed value is not the schema's size"
+        ),
+    }
+    let key_at = head + codec.head_len();
     assert_eq!(
-        &data[head + 2..head + 6],
-        &u32::try_from(value.len())
-            .expect("value length")
-            .to_le_bytes(),
-        "a returned value's length is not its record's value_len"
-    );
-    assert_eq!(
-        &data[head + 6..at],
+        &data[key_at..key_at + key.len()],
         key,
         "a returned value's record has another key"
     );
@@ -576,11 +587,7 @@ pub fn exercise_with(data: &[u8], observe: PairObserver<'_>) -> Option<Vec<Pair>
     let index = opened.ok()?;
     let general = general.ok()?;
     let n = index.len();
-    let overhead = if index.layout().record_codec().checked() {
-        10
-    } else {
-        6
-    };
+    let overhead = index.layout().record_codec().min_record_len();
     assert!(
         n <= data.len() as u64 / overhead,
         "{n} records in a file of {} bytes",
@@ -604,6 +611,7 @@ pub fn exercise_with(data: &[u8], observe: PairObserver<'_>) -> Option<Vec<Pair>
         .take(64)
         .collect();
     let (probes, queries) = queries_for(&keys, data);
+    exercise_typed(data, &probes);
     let mut in_place = |layout: &FileLayout, k: &[u8], v: &[u8]| {
         let record = check_returned(data, layout, k, v);
         observe(k, v, record);
@@ -688,4 +696,90 @@ pub fn exercise_with(data: &[u8], observe: PairObserver<'_>) -> Option<Vec<Pair>
         }
     }
     Some(records)
+}
+
+/// The typed values of the format 1.3 golden files, which seed the corpus.
+#[allow(dead_code, clippy::all)]
+mod typed_values {
+    include!("../../testdata/typed_golden.rs");
+}
+
+/// The typed view (`TypedIndex<Fruit>`) of a file whose schema is the
+/// golden files' `Fruit`, over an aligned copy of `data`: every typed
+/// answer is the untyped answer's bytes, as a `&Fruit` in place, and
+/// errors agree. A file with another schema, or none, is refused.
+fn exercise_typed(data: &[u8], probes: &[Vec<u8>]) {
+    use typed_values::Fruit;
+    use zerocopy::IntoBytes;
+    let mut aligned = vec![0u64; data.len().div_ceil(8)];
+    aligned.as_mut_bytes()[..data.len()].copy_from_slice(data);
+    let bytes = &aligned.as_bytes()[..data.len()];
+    let Ok(index) = Index::from_bytes(bytes) else {
+        return;
+    };
+    let fruit = <Fruit as zidx::Schema>::value_schema().expect("Fruit's schema");
+    let matches = index.layout().value_schema() == Some(&fruit);
+    let typed = match zidx::TypedIndex::<Fruit, _>::new(index) {
+        Ok(typed) => typed,
+        Err(e) => {
+            assert!(!matches, "a file with Fruit's schema was refused: {e}");
+            return;
+        }
+    };
+    assert!(matches, "a typed view opened on another schema");
+    let as_bytes = |v: &Fruit| v.as_bytes().to_vec();
+    for key in probes {
+        let typed_answer = typed
+            .get(key)
+            .map(|v| v.map(as_bytes))
+            .map_err(|e| e.to_string());
+        let plain = typed
+            .index()
+            .get(key)
+            .map(|v| v.map(<[u8]>::to_vec))
+            .map_err(|e| e.to_string());
+        assert_eq!(
+            typed_answer.is_err(),
+            plain.is_err(),
+            "typed and untyped get disagree"
+        );
+        if let (Ok(t), Ok(p)) = (&typed_answer, &plain) {
+            assert_eq!(t, p, "typed and untyped get disagree");
+        }
+        if let Ok(values) = typed.get_all(key) {
+            for value in values.take(bound_of(typed.index())) {
+                let _ = value;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    typed.get_many(probes, &mut out);
+    for (key, answer) in probes.iter().zip(&out) {
+        let single = typed
+            .get(key)
+            .map(|v| v.map(as_bytes))
+            .map_err(|e| e.to_string());
+        let batch = answer
+            .as_ref()
+            .map(|v| v.map(as_bytes))
+            .map_err(|e| e.to_string());
+        assert_eq!(
+            single.is_ok(),
+            batch.is_ok(),
+            "typed get_many disagrees with get"
+        );
+        if let (Ok(a), Ok(b)) = (single, batch) {
+            assert_eq!(a, b, "typed get_many disagrees with get");
+        }
+    }
+    for (typed_record, plain_record) in typed
+        .iter()
+        .zip(typed.index().iter())
+        .take(bound_of(typed.index()))
+    {
+        match (typed_record, plain_record) {
+            (Ok((k, v)), Ok((pk, pv))) => assert_eq!((k, v.as_bytes()), (pk, pv)),
+            (Err(_), _) | (_, Err(_)) => break,
+        }
+    }
 }

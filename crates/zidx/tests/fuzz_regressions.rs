@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 mod exercise;
 #[path = "../../../fuzz/src/mutated.rs"]
 mod mutated;
+#[path = "../../../fuzz/src/schema_exercise.rs"]
+mod schema_exercise;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -33,6 +35,7 @@ fn fuzz_regressions_replay() {
         "testdata",
         "testdata/v1.1",
         "testdata/v1.2",
+        "testdata/v1.3",
     ] {
         for path in files(&root.join(dir)) {
             if dir.starts_with("testdata") && path.extension().is_none_or(|e| e != "zidx") {
@@ -47,6 +50,35 @@ fn fuzz_regressions_replay() {
         }
     }
     assert!(n >= 3);
+}
+
+/// The schema target's committed inputs (fuzz/regressions/value_schema/),
+/// the golden files' schema sections, and schema texts.
+#[test]
+fn value_schema_regressions_replay() {
+    let dir = root().join("fuzz/regressions/value_schema");
+    if dir.exists() {
+        for path in files(&dir) {
+            schema_exercise::exercise(&std::fs::read(&path).unwrap());
+        }
+    }
+    for path in files(&root().join("testdata/v1.3")) {
+        let index = zidx::Index::open(&path).unwrap();
+        if let Some(s) = index.layout().section(zidx::SectionId(5)) {
+            let range =
+                usize::try_from(s.offset).unwrap()..usize::try_from(s.offset + s.length).unwrap();
+            schema_exercise::exercise(&index.as_bytes()[range]);
+        }
+    }
+    for text in [
+        "a:u8",
+        "a:u64,b:str[3][2],c:bool",
+        "x:bytes[7],y:f32[3]",
+        "",
+        "a:u8,a:u8",
+    ] {
+        schema_exercise::exercise(text.as_bytes());
+    }
 }
 
 /// The structure-aware target's committed inputs (fuzz/regressions/mutated_index/).
