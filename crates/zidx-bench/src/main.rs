@@ -5,6 +5,7 @@
 //! cargo run --release -p zidx-bench -- run [--quick] [--out DIR]
 //! cargo run --release -p zidx-bench -- ordered [--records 1000000,10000000]
 //! cargo run --release -p zidx-bench -- checked [--records 10000000]
+//! cargo run --release -p zidx-bench -- typed [--records 1000000,10000000]
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ mod report;
 mod run;
 mod scale;
 mod systems;
+mod typed;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -126,6 +128,34 @@ enum Command {
         /// Timed rounds (a pass of hits and one of misses per file).
         #[arg(long, default_value_t = 15)]
         repeats: usize,
+    },
+    /// Typed values (format 1.3): zidx `TypedIndex<Row>` (24-byte rows,
+    /// 8-byte keys), mapped and loaded, `get` and `get_many`, against odht
+    /// (mapped, FxHash) and `hashbrown::HashMap<u64, Row>` in RAM: warm hits
+    /// and misses, build time, file size and overhead per record, and the
+    /// targets (faster than odht, within 1.2x of hashbrown, overhead no
+    /// larger than odht's). Writes TYPED.md.
+    Typed {
+        /// Record counts (comma-separated).
+        #[arg(long, value_delimiter = ',', default_value = "1000000,10000000")]
+        records: Vec<u64>,
+        /// Directory for TYPED.md.
+        #[arg(long, default_value = "target/zidx-bench-report")]
+        out: PathBuf,
+        /// Directory for the builds (deleted after each size). Default:
+        /// $TMPDIR/zidx-bench-data.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Hits per pass, and as many misses.
+        #[arg(long, default_value_t = 1_000_000)]
+        lookups: usize,
+        /// Timed rounds (a pass of hits and one of misses per system); the
+        /// median is reported.
+        #[arg(long, default_value_t = 7)]
+        passes: usize,
+        /// Keys per `get_many` call.
+        #[arg(long, default_value_t = 1024)]
+        batch: usize,
     },
     /// What a warm lookup's time is made of: hashing, the slot load and the
     /// probe's work, measured apart from any index (see src/costs.rs).
@@ -286,6 +316,23 @@ fn main() -> ExitCode {
             keep_data,
             probes,
             repeats,
+            command: command_line(),
+        })
+        .map(|report| println!("{}", report.display())),
+        Command::Typed {
+            records,
+            out,
+            data_dir,
+            lookups,
+            passes,
+            batch,
+        } => typed::typed(typed::TypedOptions {
+            records,
+            out,
+            data_dir: data_dir.unwrap_or_else(default_data_dir),
+            lookups,
+            passes,
+            batch,
             command: command_line(),
         })
         .map(|report| println!("{}", report.display())),
