@@ -106,6 +106,90 @@ pub fn read_csv<R: BufRead, E: From<TextError>>(
     mut sink: impl FnMut(&[u8], &[u8], u64) -> Result<(), E>,
 ) -> Result<Summary, E> {
     let delimiter = options.delimiter;
+    let mut value = Vec::new();
+    read_csv_rows(
+        input,
+        name,
+        options,
+        max_line,
+        |_| Ok(()),
+        |row, line| {
+            value.clear();
+            let mut joined = false;
+            for (i, field) in row.fields().enumerate() {
+                if i == row.key_column {
+                    continue;
+                }
+                if joined {
+                    value.push(delimiter);
+                }
+                joined = true;
+                encode_field(field, delimiter, &mut value);
+            }
+            sink(row.key(), &value, line)
+        },
+    )
+}
+
+/// The header row of a CSV, as [`read_csv_rows`] passes it on.
+pub(crate) struct CsvHeader {
+    /// The column names; empty without a header row.
+    pub(crate) names: Vec<Vec<u8>>,
+    /// The key column, from 0.
+    pub(crate) key_column: usize,
+    /// The line of the header row (1 without one).
+    pub(crate) line: u64,
+}
+
+/// One CSV row's fields, as [`read_csv_rows`] passes them on.
+pub(crate) struct CsvRow {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+    /// The key column, from 0.
+    pub(crate) key_column: usize,
+}
+
+impl CsvRow {
+    /// The fields, in column order.
+    pub(crate) fn fields(&self) -> impl Iterator<Item = &[u8]> {
+        self.ends
+            .iter()
+            .scan(0, |start, &end| {
+                let field = self.bytes.get(*start..end);
+                *start = end;
+                field
+            })
+    }
+
+    /// Field `i` (from 0); empty past the last.
+    pub(crate) fn field(&self, i: usize) -> &[u8] {
+        let start = match i.checked_sub(1) {
+            Some(prev) => self.ends.get(prev).copied().unwrap_or(0),
+            None => 0,
+        };
+        let end = self.ends.get(i).copied().unwrap_or(start);
+        self.bytes.get(start..end).unwrap_or(&[])
+    }
+
+    /// The key field.
+    pub(crate) fn key(&self) -> &[u8] {
+        self.field(self.key_column)
+    }
+}
+
+/// Reads CSV as [`read_csv`] does, handing `on_header` the header (or, without
+/// a header row, the key column) before any row, then each row to `on_row`
+/// with the line it starts on. Every row has the header's field count (or,
+/// without one, the first row's), checked before `on_row` sees it.
+pub(crate) fn read_csv_rows<R: BufRead, E: From<TextError>>(
+    input: R,
+    name: &str,
+    options: &CsvOptions,
+    max_line: usize,
+    on_header: impl FnOnce(&CsvHeader) -> Result<(), E>,
+    mut on_row: impl FnMut(&CsvRow, u64) -> Result<(), E>,
+) -> Result<Summary, E> {
+    let delimiter = options.delimiter;
     if !delimiter.is_ascii() || matches!(delimiter, b'"' | b'\r' | b'\n') {
         return Err(bad_option(format!(
             "the CSV delimiter must be one ASCII byte other than a quote, CR or LF, not {}",
@@ -118,37 +202,47 @@ pub fn read_csv<R: BufRead, E: From<TextError>>(
     let mut summary = Summary::default();
 
     // The key column, and the field count every row must have.
-    let (key_col, mut expected) = if options.header {
+    let (header, mut expected) = if options.header {
         let mut header = Header::new(options.key.as_deref());
         let Some((line, fields)) =
             parser.next_record(&mut input, &mut |i, field| header.field(i, field))?
         else {
             return Err(bad(name, 1, "no header row").into());
         };
-        let col = header
+        let key_column = header
             .key_column(fields)
             .map_err(|problem| bad(name, line, problem))?;
-        (col, Some((fields, "the header")))
+        (
+            CsvHeader {
+                names: header.names,
+                key_column,
+                line,
+            },
+            Some((fields, "the header")),
+        )
     } else {
-        (column_number(options.key.as_deref())?, None)
+        (
+            CsvHeader {
+                names: Vec::new(),
+                key_column: column_number(options.key.as_deref())?,
+                line: 1,
+            },
+            None,
+        )
     };
+    on_header(&header)?;
 
-    let mut key = Vec::new();
-    let mut value = Vec::new();
+    let mut row = CsvRow {
+        bytes: Vec::new(),
+        ends: Vec::new(),
+        key_column: header.key_column,
+    };
     loop {
-        key.clear();
-        value.clear();
-        let mut joined = false;
-        let record = parser.next_record(&mut input, &mut |i, field| {
-            if i == key_col {
-                key.extend_from_slice(field);
-            } else {
-                if joined {
-                    value.push(delimiter);
-                }
-                joined = true;
-                encode_field(field, delimiter, &mut value);
-            }
+        row.bytes.clear();
+        row.ends.clear();
+        let record = parser.next_record(&mut input, &mut |_, field| {
+            row.bytes.extend_from_slice(field);
+            row.ends.push(row.bytes.len());
         })?;
         let Some((line, fields)) = record else {
             summary.blank_lines = parser.blank_lines;
@@ -165,13 +259,13 @@ pub fn read_csv<R: BufRead, E: From<TextError>>(
             }
             Some(_) => {}
             None => {
-                if key_col >= fields {
+                if row.key_column >= fields {
                     return Err(bad(
                         name,
                         line,
                         format!(
                             "no column {}: the first row has {fields} fields",
-                            key_col + 1
+                            row.key_column + 1
                         ),
                     )
                     .into());
@@ -179,7 +273,7 @@ pub fn read_csv<R: BufRead, E: From<TextError>>(
                 expected = Some((fields, "the first row"));
             }
         }
-        sink(&key, &value, line)?;
+        on_row(&row, line)?;
         summary.records += 1;
     }
 }
@@ -228,9 +322,9 @@ impl<'k> Header<'k> {
         if self.found.is_none() && self.key.is_some_and(|k| k.as_bytes() == name) {
             self.found = Some(i);
         }
-        if self.names.len() < NAMES_SHOWN {
-            self.names.push(name.to_vec());
-        }
+        // Every name is kept (typed builds map fields to columns by
+        // name); the header row is bounded by `max_line`.
+        self.names.push(name.to_vec());
     }
 
     /// The key column once the header's `fields` fields are seen: a column
@@ -255,9 +349,14 @@ impl<'k> Header<'k> {
         }
         // Names are escaped: a header is input, and may hold terminal
         // control sequences.
-        let mut list: Vec<String> = self.names.iter().map(|n| ShowKey(n).to_string()).collect();
-        if fields > self.names.len() {
-            list.push(format!("and {} more", fields - self.names.len()));
+        let mut list: Vec<String> = self
+            .names
+            .iter()
+            .take(NAMES_SHOWN)
+            .map(|n| ShowKey(n).to_string())
+            .collect();
+        if fields > list.len() {
+            list.push(format!("and {} more", fields - list.len()));
         }
         Err(format!(
             "no column named {} in the header (columns: {})",

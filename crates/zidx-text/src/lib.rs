@@ -26,6 +26,9 @@
 //! - `csv` (default): `read_csv` and `Format::Csv`.
 //! - `jsonl` (default): `read_jsonl` and `Format::Jsonl`, with `serde_json`.
 //! - `compression` (default): gzip, xz and zstd input in [`input::decode`].
+//! - `typed` (default): the [`typed`] module, CSV and JSON Lines encoded into
+//!   fixed-layout values by a schema (format 1.3), and values written as
+//!   JSON; with zidx-format.
 //!
 //! The [`escape`] module, the TSV parser and [`input`] are always there: depend
 //! with `default-features = false` for only those.
@@ -92,6 +95,8 @@ pub mod input;
 #[cfg(feature = "jsonl")]
 mod jsonl;
 mod tsv;
+#[cfg(feature = "typed")]
+pub mod typed;
 
 use std::io::{BufRead, Read};
 
