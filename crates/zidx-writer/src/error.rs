@@ -54,6 +54,16 @@ pub enum WriteError {
         /// The schema's value size.
         expected: u32,
     },
+    /// A typed build's value has the schema's size but bytes no reader may
+    /// accept (SPEC.md §13.4): non-zero padding, a `bool` byte other than 0
+    /// or 1, a `str` that is not UTF-8 followed by NUL padding.
+    #[error("record {record}: value is not a legal value of the schema: {problem}")]
+    InvalidValue {
+        /// 0-based index of the record in insertion order.
+        record: u64,
+        /// The first problem found.
+        problem: String,
+    },
     /// [`Writer::insert_typed`](crate::Writer::insert_typed) was given a
     /// type whose layout is not the build's schema, or the build has none.
     #[error("typed insert: {problem}")]

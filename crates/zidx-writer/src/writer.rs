@@ -422,14 +422,19 @@ impl<S: Sink> Writer<S> {
             len: value.len(),
             max: MAX_VALUE_LEN,
         })?;
-        if let Some(layout) = self.plan.codec.typed() {
-            if value.len() != layout.size() as usize {
+        if let Some((schema, _)) = &self.plan.schema {
+            if value.len() != schema.size() as usize {
                 return Err(WriteError::ValueSize {
                     record,
                     len: value.len(),
-                    expected: layout.size(),
+                    expected: schema.size(),
                 });
             }
+            // What `verify` would call damaged is refused here, so that a
+            // build never writes a file that fails it.
+            schema
+                .check_value(value)
+                .map_err(|problem| WriteError::InvalidValue { record, problem })?;
         }
         let len = self
             .plan

@@ -378,3 +378,33 @@ fn forged_typed_files_never_panic_and_lying_schemas_are_refused() {
     }
     assert!(still_valid > 0, "changed values must still verify");
 }
+
+/// A typed value that breaks its schema's rules, in a file whose checksums
+/// were recomputed (the writer refuses to write one): the file opens, since
+/// values are not read at open, but verify names the problem.
+#[test]
+fn verify_checks_values_against_the_schema() {
+    let schema = zidx::ValueSchema::parse("a:u8,b:u32,ok:bool,s:str[3]").unwrap();
+    let legal = [0x5a, 0, 0, 0, 0xfe, 0xca, 0xad, 0x0b, 1, b'a', b'b', 0];
+    for (value, problem) in [
+        ([0x5a, 1, 0, 0, 0xfe, 0xca, 0xad, 0x0b, 1, b'a', b'b', 0], "padding bytes 1..4"),
+        ([0x5a, 0, 0, 0, 0xfe, 0xca, 0xad, 0x0b, 2, b'a', b'b', 0], "bool byte 2"),
+        ([0x5a, 0, 0, 0, 0xfe, 0xca, 0xad, 0x0b, 1, 0xff, b'b', 0], "UTF-8"),
+        ([0x5a, 0, 0, 0, 0xfe, 0xca, 0xad, 0x0b, 1, b'a', 0, b'b'], "after its NUL"),
+    ] {
+        let mut w = zidx_writer::Writer::memory(
+            zidx_writer::Options::default().with_value_schema(schema.clone()),
+        );
+        w.insert(b"k", &legal).unwrap();
+        let mut bytes = w.finish().unwrap();
+        let at = bytes
+            .windows(legal.len())
+            .position(|w| w == legal)
+            .expect("the value is in the file");
+        bytes[at..at + legal.len()].copy_from_slice(&value);
+        reseal(&mut bytes);
+        let index = Index::from_bytes(&bytes[..]).unwrap();
+        let err = index.verify().unwrap_err().to_string();
+        assert!(err.contains(problem), "{problem}: {err}");
+    }
+}
