@@ -138,12 +138,12 @@ pub struct BuildArgs {
     /// it, only an existing index its owner may write is replaced)
     #[arg(long)]
     pub force: bool,
-    /// Oldest format version whose readers must read the file: 1.2
-    /// (default: every feature; without --checked or --on-duplicate keep
-    /// the file is a 1.1 file), 1.1, or 1.0 (zidx 1.0 readers; its hash
-    /// uses known seeds, so keys chosen for them can make lookups slow or
-    /// the build fail)
-    #[arg(long, value_name = "VERSION", default_value = "1.2", value_parser = parse_format_version)]
+    /// Oldest format version whose readers must read the file: 1.3
+    /// (default: every feature; the file is a 1.3 file only with --schema,
+    /// 1.2 with --checked or --on-duplicate keep, else 1.1), 1.2, 1.1, or
+    /// 1.0 (zidx 1.0 readers; its hash uses known seeds, so keys chosen for
+    /// them can make lookups slow or the build fail)
+    #[arg(long, value_name = "VERSION", default_value = "1.3", value_parser = parse_format_version)]
     pub format_version: zidx_writer::FormatVersion,
     /// Store records in key order, for `zidx scan` and range queries (a
     /// compatible feature: readers of any 1.x version still read the file)
@@ -153,6 +153,13 @@ pub struct BuildArgs {
     /// damaged record is an error, never a value (format 1.2; 4 bytes per record)
     #[arg(long)]
     pub checked: bool,
+    /// Typed values (format 1.3): every value has this fixed layout, built
+    /// from the CSV columns or JSON fields of the same names, e.g.
+    /// 'sku:u64,cents:u32,name:str[24]'. Types: u8 u16 u32 u64 i8 i16 i32 i64
+    /// f32 f64 bool str[N] bytes[N], and arrays of them (f32[3]); laid out as
+    /// a #[repr(C)] struct of the fields in this order
+    #[arg(long, value_name = "FIELDS", value_parser = parse_schema)]
+    pub schema: Option<zidx_format::ValueSchema>,
     /// Memory for sorting an ordered build; beyond it, sorted runs go to
     /// temporary files in $TMPDIR: bytes, or with a suffix K, M, G
     #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size)]
@@ -294,6 +301,11 @@ pub struct GetArgs {
     /// in insertion order: one line per value
     #[arg(long)]
     pub all: bool,
+    /// Typed indexes (built with --schema): print each value as a JSON object
+    /// of its fields; with several keys, one {"key":...,"value":{...}} line per
+    /// value
+    #[arg(long, conflicts_with_all = ["escaped", "default"])]
+    pub json: bool,
     #[command(flatten)]
     pub read: ReadArgs,
 }
@@ -390,6 +402,10 @@ pub struct DumpArgs {
     /// Write backslash escapes, for `zidx build --format tsv-escaped`
     #[arg(long)]
     pub escaped: bool,
+    /// Typed indexes (built with --schema): one {"key":...,"value":{...}} JSON
+    /// line per record, for `zidx build --format jsonl --value value --schema ...`
+    #[arg(long, conflicts_with = "escaped")]
+    pub json: bool,
     #[command(flatten)]
     pub read: ReadArgs,
 }
@@ -521,7 +537,12 @@ mod tests {
     }
 }
 
-/// `--format-version`: `1.0`, `1.1` or `1.2`.
+/// `--schema`: the textual form of a value schema (SPEC.md §13.1).
+fn parse_schema(s: &str) -> Result<zidx_format::ValueSchema, String> {
+    zidx_format::ValueSchema::parse(s).map_err(|e| e.to_string())
+}
+
+/// `--format-version`: `1.0`, `1.1`, `1.2` or `1.3`.
 fn parse_format_version(s: &str) -> Result<zidx_writer::FormatVersion, String> {
     s.parse()
 }

@@ -745,3 +745,110 @@ fn jsonl_distinct_big_integer_keys_are_distinct() {
         .ok()
         .stdout_is("{\"key\":12345678901234567890123}\n");
 }
+
+// ---- Typed values (--schema) ----------------------------------------------
+
+/// A CSV of products for typed builds: the good line first, so that each
+/// error is on line 3 and the build has already taken a record.
+fn product_csv(bad_row: &str) -> Vec<u8> {
+    format!("sku,cents,stock,name,ok,ratio\nA1,150,3,pear,true,0.5\n{bad_row}\n").into_bytes()
+}
+
+const PRODUCT_SCHEMA: &[&str] = &[
+    "--format",
+    "csv",
+    "--key",
+    "sku",
+    "--schema",
+    "cents:u32,stock:i16,name:str[8],ok:bool,ratio:f32",
+];
+
+/// Each typed value that does not fit its type: the line, the column and
+/// the type are named, and nothing is written.
+#[test]
+fn typed_csv_values_that_do_not_fit() {
+    for (row, message) in [
+        (
+            "B2,4294967296,1,fig,true,1",
+            "column \"cents\" (cents:u32): \"4294967296\" does not fit u32 (0 to 4294967295)",
+        ),
+        (
+            "B2,-1,1,fig,true,1",
+            "column \"cents\" (cents:u32): \"-1\" does not fit u32",
+        ),
+        (
+            "B2,12.5,1,fig,true,1",
+            "column \"cents\" (cents:u32): \"12.5\" is not an integer",
+        ),
+        (
+            "B2,1,40000,fig,true,1",
+            "column \"stock\" (stock:i16): \"40000\" does not fit i16 (-32768 to 32767)",
+        ),
+        (
+            "B2,1,1,cantaloupe,true,1",
+            "column \"name\" (name:str[8]): \"cantaloupe\" is 10 bytes, longer than str[8]",
+        ),
+        (
+            "B2,1,1,fig,maybe,1",
+            "column \"ok\" (ok:bool): \"maybe\" is not true, false, 1 or 0",
+        ),
+        (
+            "B2,1,1,fig,true,NaN",
+            "column \"ratio\" (ratio:f32): \"NaN\" is not a finite f32 (NaN and infinities are not accepted)",
+        ),
+        (
+            "B2,1,1,fig,true,1e39",
+            "column \"ratio\" (ratio:f32): \"1e39\" is not a finite f32",
+        ),
+        (
+            "B2,1,1,fig,true,",
+            "column \"ratio\" (ratio:f32): \"\" is not a number",
+        ),
+    ] {
+        check(Bad {
+            input: &product_csv(row),
+            options: PRODUCT_SCHEMA,
+            line: 3,
+            message,
+        });
+    }
+}
+
+#[test]
+fn typed_csv_without_a_column_for_a_field() {
+    check(Bad {
+        input: b"sku,cents\nA1,1\n",
+        options: &["--format", "csv", "--schema", "cents:u32,stock:u16"],
+        line: 1,
+        message: "no column named \"stock\" for the schema's field stock:u16 (columns: \"sku\", \"cents\")",
+    });
+}
+
+#[test]
+fn typed_jsonl_values_that_do_not_fit() {
+    for (line, message) in [
+        (
+            r#"{"key":"b","n":256}"#,
+            "field \"n\" (n:u8): \"256\" does not fit u8 (0 to 255)",
+        ),
+        (
+            r#"{"key":"b","n":"7"}"#,
+            "field \"n\" (n:u8): \"\"7\"\" is not a number",
+        ),
+        (
+            r#"{"key":"b"}"#,
+            "no field \"n\" for the schema's field n:u8",
+        ),
+        (
+            r#"{"key":"b","n":null}"#,
+            "field \"n\" (n:u8): \"null\" is not a number",
+        ),
+    ] {
+        check(Bad {
+            input: format!("{{\"key\":\"a\",\"n\":1}}\n{line}\n").as_bytes(),
+            options: &["--format", "jsonl", "--schema", "n:u8"],
+            line: 2,
+            message,
+        });
+    }
+}

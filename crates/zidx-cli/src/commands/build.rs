@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use zidx_text::escape::ShowKey;
+use zidx_text::typed::read_typed;
 use zidx_text::{read_records, CsvOptions, Format, FormatKind, JsonlOptions, TextError};
 use zidx_writer::{Options, Replace, WriteError, Writer};
 
@@ -43,7 +44,7 @@ pub fn run(args: BuildArgs) -> Outcome {
     // their first bytes, before the output is touched.
     let (input, _compression) = zidx_text::input::decode(raw, &name)?;
 
-    let options = Options::default()
+    let mut options = Options::default()
         .with_on_duplicate(args.on_duplicate)
         .with_format_version(args.format_version)
         .with_ordered(args.ordered)
@@ -54,12 +55,15 @@ pub fn run(args: BuildArgs) -> Outcome {
         } else {
             Replace::IndexOnly
         });
+    if let Some(schema) = &args.schema {
+        options = options.with_value_schema(schema.clone());
+    }
     signals::install();
     let mut writer = Writer::create(&args.output, options).map_err(Failure::error)?;
     signals::set_pending(writer.sink().temp_path().to_path_buf());
     let mut lines = LineMap::default();
     let mut record = 0u64;
-    let read = read_records(input, &name, &format, args.max_line, |key, value, line| {
+    let mut sink = |key: &[u8], value: &[u8], line: u64| {
         lines.record(record, line);
         record += 1;
         // Limits of the format are the input's fault: name the line.
@@ -81,7 +85,17 @@ pub fn run(args: BuildArgs) -> Outcome {
             ),
             other => Failure::error(other),
         })
-    })?;
+    };
+    let (blank_lines, unused) = match &args.schema {
+        Some(schema) => {
+            let read = read_typed(input, &name, &format, schema, args.max_line, &mut sink)?;
+            (read.blank_lines, Some((read.unused, read.more_unused)))
+        }
+        None => {
+            let read = read_records(input, &name, &format, args.max_line, &mut sink)?;
+            (read.blank_lines, None)
+        }
+    };
     // Finishing sorts the keys, writes the hash table and syncs: seconds for
     // tens of millions of records, so say so.
     if !progress.is_hidden() {
@@ -108,12 +122,22 @@ pub fn run(args: BuildArgs) -> Outcome {
     })?;
     // Skipping blank lines is the one thing a build does to its input
     // without failing, so it is never silent.
-    if read.blank_lines > 0 {
+    if blank_lines > 0 {
         let _ = writeln!(
             io::stderr(),
             "zidx: skipped {} blank line{}",
-            read.blank_lines,
-            if read.blank_lines == 1 { "" } else { "s" }
+            blank_lines,
+            if blank_lines == 1 { "" } else { "s" }
+        );
+    }
+    // Columns the schema leaves out were the user's choice, but never a
+    // silent one.
+    if let Some((names, more)) = unused.filter(|(names, _)| !names.is_empty()) {
+        let _ = writeln!(
+            io::stderr(),
+            "zidx: not stored (not in the schema): {}{}",
+            crate::failure::printable(&names.join(", ")),
+            if more { ", ..." } else { "" }
         );
     }
     if io::stderr().is_terminal() {
@@ -181,6 +205,12 @@ fn input_format(args: &BuildArgs, from_stdin: bool) -> Result<Format, Failure> {
         if args.no_header {
             return refuse("--no-header", "--format csv");
         }
+    }
+    if args.schema.is_some() && is_tsv {
+        return Err(Failure::error(format!(
+            "--schema takes its fields from CSV columns or JSON fields by name: use --format csv \
+             (with a header row) or jsonl; the input is read as {name}{why}"
+        )));
     }
     if args.value.is_some() && kind != InputFormat::Jsonl {
         return refuse("--value", "--format jsonl");

@@ -11,8 +11,9 @@ use zidx::{FileBytes, Index};
 use zidx_text::escape::ShowKey;
 
 use crate::cli::GetArgs;
+use crate::commands::json_lines::JsonForm;
 use crate::commands::lines::{
-    end_stopped_stream, push_record, push_value_line, refused_record, Form, KeyLines,
+    end_stopped_stream, push_record, push_value_line, refused_record, Form, KeyLines, NotRaw,
 };
 use crate::commands::open_index;
 use crate::failure::{Failure, Outcome, EXIT_NOT_FOUND};
@@ -20,9 +21,15 @@ use crate::failure::{Failure, Outcome, EXIT_NOT_FOUND};
 /// Runs `zidx get`.
 pub fn run(args: GetArgs) -> Outcome {
     let index = open_index(&args.index, args.read.no_mmap)?;
+    let path = args.index.display().to_string();
+    let json = match args.json {
+        true => Some(JsonForm::for_index(&index, &path)?),
+        false => None,
+    };
     let ask = Ask {
         index: &index,
-        path: args.index.display().to_string(),
+        json,
+        path,
         form: Form::new(args.escaped),
         default: args.default.as_ref().map(|d| d.as_encoded_bytes()),
         all: args.all,
@@ -45,6 +52,8 @@ pub fn run(args: GetArgs) -> Outcome {
 /// What every form of `get` needs.
 struct Ask<'a> {
     index: &'a Index<FileBytes>,
+    /// `--json`: typed values as JSON.
+    json: Option<JsonForm<'a>>,
     /// The index's path, for messages.
     path: String,
     form: Form,
@@ -91,7 +100,12 @@ impl Ask<'_> {
         let mut line = Vec::new();
         for value in values {
             line.clear();
-            push_value_line(self.form, value, &mut line);
+            match self.json {
+                Some(json) => json.push_value_line(value, &mut line).map_err(|why| {
+                    Failure::error(format!("{}: key {}: {why}", self.path, ShowKey(key)))
+                })?,
+                None => push_value_line(self.form, value, &mut line),
+            }
             out.write_all(&line).map_err(Failure::stdout)?;
         }
         Ok(false)
@@ -115,12 +129,13 @@ impl Ask<'_> {
             }
             for value in values {
                 line.clear();
-                if let Err(why) = push_record(self.form, key, value, &mut line) {
+                if let Err(refused) = self.push_record(key, value, &mut line) {
                     end_stopped_stream(out);
-                    return Err(refused_record(
-                        format_args!("key {} (argument {})", ShowKey(key), n + 1),
-                        why,
-                    ));
+                    return Err(refused.failure(format!(
+                        "key {} (argument {})",
+                        ShowKey(key),
+                        n + 1
+                    )));
                 }
                 out.write_all(&line).map_err(Failure::stdout)?;
             }
@@ -145,11 +160,10 @@ impl Ask<'_> {
             }
             for value in values {
                 line.clear();
-                if let Err(why) = push_record(self.form, key, value, &mut line) {
+                if let Err(refused) = self.push_record(key, value, &mut line) {
                     let shown = ShowKey(key).to_string();
-                    let what = format!("{}: key {shown}", keys.position());
                     end_stopped_stream(out);
-                    return Err(refused_record(what, why));
+                    return Err(refused.failure(format!("{}: key {shown}", keys.position())));
                 }
                 out.write_all(&line).map_err(Failure::stdout)?;
             }
@@ -159,6 +173,35 @@ impl Ask<'_> {
             let _ = writeln!(io::stderr(), "zidx: {missing} of {asked} keys not found");
         }
         Ok(missing > 0)
+    }
+}
+
+impl Ask<'_> {
+    /// Appends a record line: `KEY<TAB>VALUE` in the form asked for, or
+    /// with `--json` a JSON object; or why the form cannot carry it.
+    fn push_record(&self, key: &[u8], value: &[u8], line: &mut Vec<u8>) -> Result<(), Refused> {
+        match self.json {
+            Some(json) => json.push_record(key, value, line).map_err(Refused::Json),
+            None => push_record(self.form, key, value, line).map_err(Refused::Raw),
+        }
+    }
+}
+
+/// Why a record line could not be written.
+enum Refused {
+    /// Raw TSV cannot carry it.
+    Raw(NotRaw),
+    /// JSON cannot (a key that is not UTF-8, an illegal value).
+    Json(String),
+}
+
+impl Refused {
+    /// The failure, `what` naming the record.
+    fn failure(self, what: String) -> Failure {
+        match self {
+            Refused::Raw(why) => refused_record(what, why),
+            Refused::Json(why) => Failure::error(format!("{what}: {why}")),
+        }
     }
 }
 

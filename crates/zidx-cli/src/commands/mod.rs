@@ -7,6 +7,7 @@ pub mod count;
 pub mod dump;
 pub mod get;
 pub mod inspect;
+pub mod json_lines;
 pub mod keys;
 pub mod lines;
 pub mod scan;
