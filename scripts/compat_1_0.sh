@@ -92,4 +92,11 @@ done
 for golden in testdata/v1.3/*.zidx; do
     refused "$golden"
 done
+# Typed builds from the command line, plain and with every other feature.
+COUNTRIES_SCHEMA='lat:f64,lon:f64,numeric:u16,zones:u8,alpha3:str[3],name:str[48],tz:str[34]'
+for features in "" "--ordered" "--checked" "--ordered --checked"; do
+    # shellcheck disable=SC2086
+    "$NEW" build --force testdata/countries.csv --key code --schema "$COUNTRIES_SCHEMA" $features -o "$WORK/v13.zidx"
+    refused "$WORK/v13.zidx"
+done
 echo "1.0 reader: $checked files checked: 1.0 files and 1.2 files with only compatible features answered identically, files with incompatible 1.1, 1.2 and 1.3 features refused cleanly"

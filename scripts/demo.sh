@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the bundled data set: build an index of the Unicode
 # Character Database (34,924 records), then query, count, inspect and verify
-# it, and rebuild it from its own dump.
+# it, and rebuild it from its own dump; then a typed table (format 1.3) of
+# the bundled countries, queried as JSON.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q -p zidx-cli
@@ -40,3 +41,21 @@ echo "\$ zidx scan $ORD --reverse --limit 2 --keys-only"
 echo "\$ zidx verify $ORD"
 "$Z" verify "$ORD"
 cmp -s "$ORD" testdata/v1.2/unicode-data.ordered-checked.zidx && echo "identical to the golden file testdata/v1.2/unicode-data.ordered-checked.zidx"
+TYPED=${OUT%unicode-data.zidx}countries.zidx
+SCHEMA='lat:f64,lon:f64,numeric:u16,zones:u8,alpha3:str[3],name:str[48],tz:str[34]'
+echo "\$ zidx build testdata/countries.csv --key code --schema '$SCHEMA' -o $TYPED"
+"$Z" build testdata/countries.csv --key code --schema "$SCHEMA" -o "$TYPED"
+echo "\$ zidx get $TYPED FR --json"
+"$Z" get "$TYPED" FR --json
+echo "\$ zidx get $TYPED JP NZ --json"
+"$Z" get "$TYPED" JP NZ --json
+echo "\$ zidx dump $TYPED --json | head -2"
+"$Z" dump "$TYPED" --json | head -2
+echo "\$ zidx dump $TYPED --json | zidx build - --format jsonl --value value --schema '$SCHEMA' -o $TYPED.copy"
+"$Z" dump "$TYPED" --json | "$Z" build - --format jsonl --value value --schema "$SCHEMA" -o "$TYPED.copy"
+cmp "$TYPED" "$TYPED.copy" && echo "the copy is identical"
+rm -f "$TYPED.copy"
+echo "\$ zidx inspect $TYPED | sed -n '/value schema/,/sections/p'"
+"$Z" inspect "$TYPED" | sed -n '/value schema/,/sections/p'
+echo "\$ zidx verify $TYPED"
+"$Z" verify "$TYPED"
