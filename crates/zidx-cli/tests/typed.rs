@@ -62,8 +62,8 @@ fn the_cli_built_table_reads_as_a_struct() {
     let fr: &Country = table.get(b"FR").unwrap().unwrap();
     assert_eq!((fr.numeric, fr.zones, &fr.alpha3), (250, 1, b"FRA"));
     assert_eq!((fr.lat, fr.lon), (48.8667, 2.3333));
-    assert_eq!(zidx_format::schema::str_text(&fr.name), Ok("France"));
-    assert_eq!(zidx_format::schema::str_text(&fr.tz), Ok("Europe/Paris"));
+    assert_eq!(zidx::str_text(&fr.name), Ok("France"));
+    assert_eq!(zidx::str_text(&fr.tz), Ok("Europe/Paris"));
     assert!(table.get(b"XX").unwrap().is_none());
     let north = table
         .iter()

@@ -63,6 +63,6 @@ pub use stats::HashStats;
 pub use storage::Storage;
 pub use typed::{value_schema, TypedIndex, TypedRecords};
 pub use zidx_format::impl_schema;
-pub use zidx_format::schema::Schema;
+pub use zidx_format::schema::{str_text, Schema};
 pub use zidx_format::{Field, FieldType, ValueSchema};
 pub use zidx_format::{FileLayout, FormatError, SectionId, SectionInfo};
