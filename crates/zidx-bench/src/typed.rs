@@ -858,4 +858,30 @@ fn targets(out: &mut String, results: &[SizeResult]) {
     } else {
         let _ = writeln!(out, "\nNot met: {}.\n", not_met.join("; "));
     }
+    out.push_str(WHY);
 }
+
+/// What the targets' verdicts rest on: facts of the three designs, and the
+/// measurements elsewhere in results/ that explain the speed gap.
+const WHY: &str = "## Why\n\n\
+**Speed.** A warm lookup waits for one or two cache misses, and what decides its cost is how many \
+lookups the CPU overlaps, which falls as the instructions per lookup rise (results/COSTS.md, \
+`zidx-bench costs`; results/COUNTERS.md, `scripts/counters.sh`). odht hashes a `u64` with one \
+multiply (FxHash) and hashbrown with foldhash's few; both then compare fixed-size keys in a \
+table of fixed-size entries. zidx hashes every key with SipHash-1-3 keyed by a seed derived \
+from the records (SPEC.md §6.3: no set of keys chosen before a build can make it fail or its \
+lookups slow; a multiply hash in a file whose seed anyone can read offers no such thing), \
+about 140 of its 300-380 instructions per lookup; COSTS.md measures a lookup that only \
+hashes and loads its home slot at about 95 ns with SipHash-1-3 against 45 ns with XXH3. \
+Then it follows the slot's offset to a variable-length record (a second dependent miss on a \
+hit) and checks its bounds. Typed values remove the copy and the parsing of a value, not \
+these. Reaching odht would take a second table layout for fixed-size keys (entries inline, \
+as odht's) with a hash cheap enough to overlap lookups yet safe against chosen keys; that is \
+a format change, left for a later release.\n\n\
+**Size.** A typed record of an 8-byte key here is 40 bytes (2-byte key length, key, 6 bytes \
+of padding to the value's 8-byte alignment, 24-byte value): 8 bytes over the payload, plus \
+the slot table's 8 bytes a slot at 87.5% load, 9.14 B a record. odht's entries are the \
+payload with 1 metadata byte, but it rounds its slot count up to a power of two: \
+33 × slots ÷ N − 32 bytes a record, 23.4 at 10M records (slots 2^24) and 37.2 at 1M (2^21), \
+and 5.9 at best, when N ÷ 0.87 falls just under a power of two. The overhead target is met at \
+these sizes because of that rounding, not in general.\n";

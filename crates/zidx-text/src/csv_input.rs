@@ -152,13 +152,11 @@ pub(crate) struct CsvRow {
 impl CsvRow {
     /// The fields, in column order.
     pub(crate) fn fields(&self) -> impl Iterator<Item = &[u8]> {
-        self.ends
-            .iter()
-            .scan(0, |start, &end| {
-                let field = self.bytes.get(*start..end);
-                *start = end;
-                field
-            })
+        self.ends.iter().scan(0, |start, &end| {
+            let field = self.bytes.get(*start..end);
+            *start = end;
+            field
+        })
     }
 
     /// Field `i` (from 0); empty past the last.

@@ -165,14 +165,8 @@ pub fn read_typed<R: BufRead, E: From<TextError>>(
             };
             let read = read_jsonl(input, name, options, max_line, |key, object, line| {
                 value.fill(0);
-                encode_object(
-                    schema,
-                    object,
-                    key_top.as_deref(),
-                    &mut unused,
-                    &mut value,
-                )
-                .map_err(|problem| bad(name, line, problem))?;
+                encode_object(schema, object, key_top.as_deref(), &mut unused, &mut value)
+                    .map_err(|problem| bad(name, line, problem))?;
                 sink(key, &value, line)
             })?;
             summary.records = read.records;
@@ -216,17 +210,12 @@ fn csv_columns(
     }
     let mut columns = Vec::with_capacity(schema.fields().len());
     for field in schema.fields() {
-        let found = header
-            .names
-            .iter()
-            .position(|n| n == field.name.as_bytes());
+        let found = header.names.iter().position(|n| n == field.name.as_bytes());
         match found {
-            Some(c) if c == header.key_column => {
-                return Err(format!(
-                    "column {} is the key column; the schema's field {field} needs a column of its own",
-                    ShowKey(field.name.as_bytes())
-                ))
-            }
+            Some(c) if c == header.key_column => return Err(format!(
+                "column {} is the key column; the schema's field {field} needs a column of its own",
+                ShowKey(field.name.as_bytes())
+            )),
             Some(c) => columns.push(c),
             None => {
                 let names: Vec<String> = header
@@ -262,12 +251,8 @@ fn encode_cell(field: &Field, cell: &[u8], value: &mut [u8]) -> Result<(), Strin
     match field.count {
         None => encode_text(field.ty, cell, out),
         Some(count) => {
-            let elements: Vec<&RawValue> = serde_json::from_slice(cell).map_err(|_| {
-                format!(
-                    "{} is not a JSON array of {count} elements",
-                    quote(cell)
-                )
-            })?;
+            let elements: Vec<&RawValue> = serde_json::from_slice(cell)
+                .map_err(|_| format!("{} is not a JSON array of {count} elements", quote(cell)))?;
             encode_array(field.ty, count, &elements, out)
         }
     }
@@ -490,7 +475,13 @@ fn hex_value(digit: u8) -> u8 {
     match digit {
         b'0'..=b'9' => digit - b'0',
         b'a'..=b'f' => digit - b'a' + 10,
-        _ => digit.to_ascii_lowercase().wrapping_sub(b'a').wrapping_add(10) & 0x0f,
+        _ => {
+            digit
+                .to_ascii_lowercase()
+                .wrapping_sub(b'a')
+                .wrapping_add(10)
+                & 0x0f
+        }
     }
 }
 
@@ -663,24 +654,42 @@ mod tests {
 
     #[test]
     fn out_of_range_and_malformed_cells_name_line_column_and_type() {
-        let e = |schema: &str, cell: &str| {
-            csv(schema, &format!("k,f\nkey,{cell}\n")).unwrap_err()
-        };
-        assert_eq!(e("f:u8", "256"), r#"t:2: column "f" (f:u8): "256" does not fit u8 (0 to 255)"#);
-        assert_eq!(e("f:i8", "-129"), r#"t:2: column "f" (f:i8): "-129" does not fit i8 (-128 to 127)"#);
-        assert_eq!(e("f:u32", "1.5"), r#"t:2: column "f" (f:u32): "1.5" is not an integer"#);
-        assert_eq!(e("f:u32", ""), r#"t:2: column "f" (f:u32): "" is not an integer"#);
-        assert_eq!(e("f:u32", "twelve"), r#"t:2: column "f" (f:u32): "twelve" is not an integer"#);
+        let e = |schema: &str, cell: &str| csv(schema, &format!("k,f\nkey,{cell}\n")).unwrap_err();
+        assert_eq!(
+            e("f:u8", "256"),
+            r#"t:2: column "f" (f:u8): "256" does not fit u8 (0 to 255)"#
+        );
+        assert_eq!(
+            e("f:i8", "-129"),
+            r#"t:2: column "f" (f:i8): "-129" does not fit i8 (-128 to 127)"#
+        );
+        assert_eq!(
+            e("f:u32", "1.5"),
+            r#"t:2: column "f" (f:u32): "1.5" is not an integer"#
+        );
+        assert_eq!(
+            e("f:u32", ""),
+            r#"t:2: column "f" (f:u32): "" is not an integer"#
+        );
+        assert_eq!(
+            e("f:u32", "twelve"),
+            r#"t:2: column "f" (f:u32): "twelve" is not an integer"#
+        );
         assert!(e("f:f64", "NaN").contains("is not a finite f64"));
         assert!(e("f:f64", "inf").contains("is not a finite f64"));
         assert!(e("f:f32", "1e39").contains("\"1e39\" is not a finite f32"));
         assert!(e("f:f64", "x1").contains("is not a number"));
-        assert_eq!(e("f:str[3]", "abcd"), r#"t:2: column "f" (f:str[3]): "abcd" is 4 bytes, longer than str[3]"#);
+        assert_eq!(
+            e("f:str[3]", "abcd"),
+            r#"t:2: column "f" (f:str[3]): "abcd" is 4 bytes, longer than str[3]"#
+        );
         assert!(e("f:str[3]", "\u{e9}\u{e9}").contains("4 bytes, longer than str[3]"));
         assert!(e("f:bool", "yes").contains("not true, false, 1 or 0"));
         assert!(e("f:bytes[2]", "abc").contains("is not 4 hexadecimal digits (bytes[2])"));
         assert!(e("f:bytes[2]", "abcdef").contains("is not 4 hexadecimal digits"));
-        assert!(e("f:u8[2]", "\"[1,2,3]\"").contains("an array of 3 elements, but the type holds 2"));
+        assert!(
+            e("f:u8[2]", "\"[1,2,3]\"").contains("an array of 3 elements, but the type holds 2")
+        );
         assert!(e("f:u8[2]", "\"[1,300]\"").contains("element 1: \"300\" does not fit u8"));
         assert!(e("f:u8[2]", "1").contains("is not a JSON array of 2 elements"));
     }
@@ -746,8 +755,9 @@ mod tests {
         );
         assert!(e(r#"{"key":"a","n":7.0,"s":"hi","ok":false,"f":[0,0]}"#)
             .contains("\"7.0\" is not an integer"));
-        assert!(e(r#"{"key":"a","n":7,"s":"hi","ok":1,"f":[0,0]}"#)
-            .contains("is not true or false"));
+        assert!(
+            e(r#"{"key":"a","n":7,"s":"hi","ok":1,"f":[0,0]}"#).contains("is not true or false")
+        );
         assert!(e(r#"{"key":"a","n":7,"s":"hi","ok":true,"f":[0,null]}"#)
             .contains("element 1: \"null\" is not a number"));
         assert!(e(r#"{"key":"a","n":7,"s":"hi","ok":true,"f":[0,1e39]}"#)
@@ -774,19 +784,33 @@ mod tests {
         assert!(value_json(&schema, &[2, 0, 0], &mut out).is_err());
         assert!(value_json(&schema, &[1, 0xff, 0], &mut out).is_err());
         assert!(value_json(&schema, &[1, 0], &mut out).is_err());
-        assert_eq!(json_of("x:f64,y:f32", &[0, 0, 0, 0, 0, 0, 0xf8, 0x7f, 0, 0, 0x80, 0x7f, 0, 0, 0, 0]), r#"{"x":null,"y":null}"#);
+        assert_eq!(
+            json_of(
+                "x:f64,y:f32",
+                &[0, 0, 0, 0, 0, 0, 0xf8, 0x7f, 0, 0, 0x80, 0x7f, 0, 0, 0, 0]
+            ),
+            r#"{"x":null,"y":null}"#
+        );
     }
 
     #[test]
     fn floats_print_shortest_and_read_back_exactly() {
         for x in [0.1f32, 1e-40, 3.4028235e38, -0.0, 16777217.0, 1.0 / 3.0] {
             let json = json_of("x:f32", &x.to_le_bytes());
-            let again = jsonl("x:f32", &format!(r#"{{"key":"k",{}}}"#, &json[1..json.len() - 1])).unwrap();
+            let again = jsonl(
+                "x:f32",
+                &format!(r#"{{"key":"k",{}}}"#, &json[1..json.len() - 1]),
+            )
+            .unwrap();
             assert_eq!(again[0].1, x.to_le_bytes(), "{json}");
         }
         for x in [0.1f64, 5e-324, f64::MAX, 1.0 / 3.0, 123456789012345680.0] {
             let json = json_of("x:f64", &x.to_le_bytes());
-            let again = jsonl("x:f64", &format!(r#"{{"key":"k",{}}}"#, &json[1..json.len() - 1])).unwrap();
+            let again = jsonl(
+                "x:f64",
+                &format!(r#"{{"key":"k",{}}}"#, &json[1..json.len() - 1]),
+            )
+            .unwrap();
             assert_eq!(again[0].1, x.to_le_bytes(), "{json}");
         }
     }

@@ -387,10 +387,22 @@ fn verify_checks_values_against_the_schema() {
     let schema = zidx::ValueSchema::parse("a:u8,b:u32,ok:bool,s:str[3]").unwrap();
     let legal = [0x5a, 0, 0, 0, 0xfe, 0xca, 0xad, 0x0b, 1, b'a', b'b', 0];
     for (value, problem) in [
-        ([0x5a, 1, 0, 0, 0xfe, 0xca, 0xad, 0x0b, 1, b'a', b'b', 0], "padding bytes 1..4"),
-        ([0x5a, 0, 0, 0, 0xfe, 0xca, 0xad, 0x0b, 2, b'a', b'b', 0], "bool byte 2"),
-        ([0x5a, 0, 0, 0, 0xfe, 0xca, 0xad, 0x0b, 1, 0xff, b'b', 0], "UTF-8"),
-        ([0x5a, 0, 0, 0, 0xfe, 0xca, 0xad, 0x0b, 1, b'a', 0, b'b'], "after its NUL"),
+        (
+            [0x5a, 1, 0, 0, 0xfe, 0xca, 0xad, 0x0b, 1, b'a', b'b', 0],
+            "padding bytes 1..4",
+        ),
+        (
+            [0x5a, 0, 0, 0, 0xfe, 0xca, 0xad, 0x0b, 2, b'a', b'b', 0],
+            "bool byte 2",
+        ),
+        (
+            [0x5a, 0, 0, 0, 0xfe, 0xca, 0xad, 0x0b, 1, 0xff, b'b', 0],
+            "UTF-8",
+        ),
+        (
+            [0x5a, 0, 0, 0, 0xfe, 0xca, 0xad, 0x0b, 1, b'a', 0, b'b'],
+            "after its NUL",
+        ),
     ] {
         let mut w = zidx_writer::Writer::memory(
             zidx_writer::Options::default().with_value_schema(schema.clone()),
