@@ -212,10 +212,12 @@ fn csv_columns(
     for field in schema.fields() {
         let found = header.names.iter().position(|n| n == field.name.as_bytes());
         match found {
-            Some(c) if c == header.key_column => return Err(format!(
+            Some(c) if c == header.key_column => {
+                return Err(format!(
                 "column {} is the key column; the schema's field {field} needs a column of its own",
                 ShowKey(field.name.as_bytes())
-            )),
+            ))
+            }
             Some(c) => columns.push(c),
             None => {
                 let names: Vec<String> = header
@@ -313,13 +315,17 @@ fn encode_json_field(field: &Field, raw: &RawValue, value: &mut [u8]) -> Result<
     }
 }
 
+/// Where `field` lies in a value; `None` past the address space.
+fn field_range(field: &Field) -> Option<std::ops::Range<usize>> {
+    let start = usize::try_from(field.offset).ok()?;
+    let end = start.checked_add(usize::try_from(field.size()).ok()?)?;
+    Some(start..end)
+}
+
 /// `field`'s bytes of `value`.
 fn field_bytes<'v>(field: &Field, value: &'v mut [u8]) -> Result<&'v mut [u8], String> {
-    let start = field.offset as usize;
-    let end = usize::try_from(field.size())
-        .ok()
-        .and_then(|size| start.checked_add(size));
-    end.and_then(|end| value.get_mut(start..end))
+    field_range(field)
+        .and_then(|range| value.get_mut(range))
         .ok_or_else(|| format!("field {field} lies outside the value"))
 }
 
@@ -518,9 +524,8 @@ pub fn value_json(schema: &ValueSchema, value: &[u8], out: &mut String) -> Resul
         }
         json_string(&field.name, out);
         out.push(':');
-        let start = field.offset as usize;
-        let bytes = value
-            .get(start..start + field.size() as usize)
+        let bytes = field_range(field)
+            .and_then(|range| value.get(range))
             .ok_or("value shorter than its schema")?;
         let width = field.ty.width() as usize;
         match field.count {
