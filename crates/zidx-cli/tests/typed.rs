@@ -31,7 +31,9 @@ const COUNTRIES: &str =
     "lat:f64,lon:f64,numeric:u16,zones:u8,alpha3:str[3],name:str[48],tz:str[34]";
 
 /// The README's struct for [`COUNTRIES`].
-#[derive(Debug, zerocopy::FromBytes, zerocopy::IntoBytes, zerocopy::KnownLayout, zerocopy::Immutable)]
+#[derive(
+    Debug, zerocopy::FromBytes, zerocopy::IntoBytes, zerocopy::KnownLayout, zerocopy::Immutable,
+)]
 #[repr(C)]
 struct Country {
     lat: f64,
@@ -315,4 +317,40 @@ fn schema_and_format_versions() {
         "{}",
         got.stderr
     );
+}
+
+/// What `build --schema` says about values that do not fit, one case a
+/// line (input, then stderr), all exiting 2 with nothing written; each
+/// message checked against its input when accepted: the line, the column or
+/// field, the type and the offending text.
+#[test]
+fn typed_build_errors() {
+    let dir = tempdir();
+    let out = dir.path().join("t.zidx");
+    let schema = "cents:u32,stock:i16,name:str[8],ok:bool,ratio:f32,tag:bytes[2],dims:u8[2]";
+    let mut report = String::new();
+    for (format, input) in [
+        ("csv", "sku,cents,stock,name,ok,ratio,tag,dims\nA1,-5,1,fig,true,1,beef,\"[1,2]\"\n"),
+        ("csv", "sku,cents,stock,name,ok,ratio,tag,dims\nA1,5,32768,fig,true,1,beef,\"[1,2]\"\n"),
+        ("csv", "sku,cents,stock,name,ok,ratio,tag,dims\nA1,5,1,é-é-é-é,true,1,beef,\"[1,2]\"\n"),
+        ("csv", "sku,cents,stock,name,ok,ratio,tag,dims\nA1,5,1,fig,yes,1,beef,\"[1,2]\"\n"),
+        ("csv", "sku,cents,stock,name,ok,ratio,tag,dims\nA1,5,1,fig,true,nan,beef,\"[1,2]\"\n"),
+        ("csv", "sku,cents,stock,name,ok,ratio,tag,dims\nA1,5,1,fig,true,1,bee,\"[1,2]\"\n"),
+        ("csv", "sku,cents,stock,name,ok,ratio,tag,dims\nA1,5,1,fig,true,1,beef,\"[1,2,3]\"\n"),
+        ("csv", "sku,cents,stock,name,ok,ratio,tag\nA1,5,1,fig,true,1,beef\n"),
+        ("jsonl", "{\"key\":\"A1\",\"cents\":1.5,\"stock\":1,\"name\":\"fig\",\"ok\":true,\"ratio\":1,\"tag\":\"beef\",\"dims\":[1,2]}\n"),
+        ("jsonl", "{\"key\":\"A1\",\"cents\":1,\"stock\":1,\"name\":\"fig\",\"ok\":true,\"ratio\":1e39,\"tag\":\"beef\",\"dims\":[1,2]}\n"),
+        ("jsonl", "{\"key\":\"A1\",\"cents\":1,\"stock\":1,\"name\":\"f\\u0000g\",\"ok\":true,\"ratio\":1,\"tag\":\"beef\",\"dims\":[1,2]}\n"),
+        ("jsonl", "{\"key\":\"A1\",\"cents\":1,\"stock\":1,\"name\":\"fig\",\"ok\":true,\"ratio\":1,\"tag\":\"beef\",\"dims\":[1,256]}\n"),
+    ] {
+        let input = input.replace("\"key\"", "\"sku\"");
+        let got = zidx_stdin(
+            args([&"build", &"-", &"--format", &format, &"--key", &"sku", &"--schema", &schema, &"-o", &out]),
+            &input,
+        );
+        got.code(2);
+        assert!(!out.exists(), "{input}");
+        report.push_str(&format!("{format}: {}\n  {}\n", input.lines().last().unwrap(), got.stderr.trim_end()));
+    }
+    insta::assert_snapshot!("typed_build_errors", report);
 }
