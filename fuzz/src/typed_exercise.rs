@@ -77,6 +77,6 @@ pub fn typed_exercise(data: &[u8]) {
             },
         )
         .unwrap_or_else(|e| panic!("the JSON of an accepted value reads back: {e}: {line}"));
-        assert_eq!(again, [value.clone()], "{line}");
+        assert_eq!(again, std::slice::from_ref(value), "{line}");
     }
 }
