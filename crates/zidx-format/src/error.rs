@@ -180,4 +180,14 @@ pub enum FormatError {
         /// What is wrong.
         problem: String,
     },
+    /// An index set's manifest breaks a rule of format-spec/SETS.md §2, or
+    /// a set being assembled cannot have one; nothing in it is trusted.
+    #[error("invalid set manifest (offset {offset}): {problem}")]
+    InvalidManifest {
+        /// Offset in the manifest of the bytes at fault (0 when the
+        /// problem is the whole file or the shards given).
+        offset: u64,
+        /// What is wrong.
+        problem: String,
+    },
 }

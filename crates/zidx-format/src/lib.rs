@@ -31,6 +31,7 @@ pub mod fences;
 mod file_layout;
 mod hash;
 mod header;
+pub mod manifest;
 pub mod placement;
 mod record;
 pub mod schema;
