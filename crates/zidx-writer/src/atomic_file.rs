@@ -488,12 +488,12 @@ fn write_all_at(file: &File, mut pos: u64, mut buf: &[u8]) -> io::Result<()> {
 }
 
 #[cfg(unix)]
-fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
 #[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(_dir: &Path) -> io::Result<()> {
     // Windows has no directory fsync; the rename is made durable by NTFS's journal.
     Ok(())
 }

@@ -108,6 +108,14 @@ pub enum WriteError {
         /// The version asked for.
         version: &'static str,
     },
+    /// An index set cannot be built or assembled as asked (a shard count
+    /// out of range, shards that disagree, a manifest name that is not
+    /// UTF-8).
+    #[error("index set: {problem}")]
+    Set {
+        /// What is wrong.
+        problem: String,
+    },
     /// The target path holds something a build must not replace under the
     /// [`Replace`](crate::Replace) policy in force. Choose another path, or
     /// remove the file, or replace it on purpose (`zidx build --force`,

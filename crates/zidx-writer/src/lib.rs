@@ -36,6 +36,7 @@ mod atomic_file;
 mod buffered;
 mod error;
 mod options;
+mod set_writer;
 mod sink;
 mod sorter;
 mod writer;
@@ -47,5 +48,6 @@ pub use error::WriteError;
 pub use options::{
     FormatVersion, OnDuplicate, Options, ParseOnDuplicateError, Replace, DEFAULT_SORT_BUFFER,
 };
+pub use set_writer::{write_manifest, SetSummary, SetWriter};
 pub use sink::Sink;
 pub use writer::{Summary, Writer};

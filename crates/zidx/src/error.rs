@@ -26,6 +26,29 @@ pub enum Error {
         /// What it is instead.
         kind: &'static str,
     },
+    /// An index set's manifest could not be read or breaks a rule of
+    /// format-spec/SETS.md: rebuild the set, or assemble its manifest again.
+    #[error("{path}: {problem}")]
+    Manifest {
+        /// The manifest.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A shard of an index set is missing, is not the file its manifest
+    /// names (another generation, a replaced or damaged file), or fails
+    /// verification.
+    #[error("{manifest}: shard {shard} ({name}): {problem}")]
+    Shard {
+        /// The manifest.
+        manifest: PathBuf,
+        /// The shard's number, from 0.
+        shard: u32,
+        /// Its file name.
+        name: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// The bytes are not a valid zidx file (or not one this version reads).
     /// The variant names the offset and what was wrong; rebuild the index
     /// from its source data.

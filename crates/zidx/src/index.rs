@@ -164,7 +164,7 @@ impl Index<FileBytes> {
     }
 }
 
-fn io_error(path: &Path, source: std::io::Error) -> Error {
+pub(crate) fn io_error(path: &Path, source: std::io::Error) -> Error {
     Error::Io {
         path: path.to_path_buf(),
         source,
@@ -174,7 +174,7 @@ fn io_error(path: &Path, source: std::io::Error) -> Error {
 /// Opens `path` for reading; returns the file and its length. Refuses
 /// anything but a regular file: reading `/dev/zero` or a FIFO would never
 /// end.
-fn open_file(path: &Path) -> Result<(File, u64), Error> {
+pub(crate) fn open_file(path: &Path) -> Result<(File, u64), Error> {
     // Look before opening: opening a FIFO for reading blocks until a writer
     // comes. The check after opening catches a swap in between.
     let meta = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
@@ -232,7 +232,7 @@ fn read_exact_at(mut file: &File, offset: u64, buf: &mut [u8]) -> std::io::Resul
 }
 
 /// The bytes of a file shorter than a header (`len_hint` < 128).
-fn read_all(file: File, len_hint: u64) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_all(file: File, len_hint: u64) -> std::io::Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(usize::try_from(len_hint).unwrap_or(0));
     file.take(len_hint.saturating_add(1))
         .read_to_end(&mut buf)?;

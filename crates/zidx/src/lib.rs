@@ -43,6 +43,7 @@
 mod error;
 mod file_bytes;
 mod index;
+mod index_set;
 mod mmap;
 mod ordered;
 mod probe;
@@ -57,6 +58,7 @@ mod verify;
 pub use error::Error;
 pub use file_bytes::FileBytes;
 pub use index::{Index, Lookup};
+pub use index_set::{is_manifest, IndexSet};
 pub use ordered::{KeyRange, Values};
 pub use records::Records;
 pub use stats::HashStats;
