@@ -49,6 +49,8 @@ pub enum Command {
     Count(CountArgs),
     /// Measure lookups on this index, on this machine: warm ns and cold pages
     Bench(BenchArgs),
+    /// Assemble an index set's manifest from shards built apart (--shard I/N)
+    Manifest(ManifestArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Print the manual page (roff)
@@ -160,6 +162,20 @@ pub struct BuildArgs {
     /// a #[repr(C)] struct of the fields in this order
     #[arg(long, value_name = "FIELDS", value_parser = parse_schema)]
     pub schema: Option<zidx_format::ValueSchema>,
+    /// Write an index set of N shards (format-spec/SETS.md): OUT is its
+    /// manifest (name it NAME.zidxset); the shards go beside it, named
+    /// NAME-GENERATION-IIIII-of-NNNNN.zidx
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65536), conflicts_with = "shard")]
+    pub shards: Option<u32>,
+    /// Build shard I (from 0) of a set of N from the whole input: only the
+    /// records whose keys route to it. Build the others alike (on other
+    /// machines), then `zidx manifest` assembles the set
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
+    /// The routing seed of --shards and --shard (every shard of a set must
+    /// use the same)
+    #[arg(long, value_name = "SEED", default_value_t = 0)]
+    pub route_seed: u64,
     /// Memory for sorting an ordered build; beyond it, sorted runs go to
     /// temporary files in $TMPDIR: bytes, or with a suffix K, M, G
     #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size)]
@@ -489,6 +505,31 @@ pub struct BenchArgs {
 
 #[derive(Debug, Args)]
 #[command(
+    after_help = "Checks that the shards agree before writing anything: each opens, has the features and\n\
+value schema of shard 0, and holds only keys that route to its place (every key is read). The\n\
+shards must be in the manifest's directory; the manifest names them by file name. It is written\n\
+to a temporary file and renamed over OUT (an existing OUT must be a manifest, unless --force).\n\n\
+Examples:\n  for i in 0 1 2 3; do zidx build words.tsv --shard $i/4 -o words-$i.zidx; done\n  \
+zidx manifest words-0.zidx words-1.zidx words-2.zidx words-3.zidx -o words.zidxset\n  \
+zidx get words.zidxset apple"
+)]
+pub struct ManifestArgs {
+    /// The shards, shard 0 first
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Where to write the manifest (NAME.zidxset)
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// The routing seed the shards were built with (zidx build --route-seed)
+    #[arg(long, value_name = "SEED", default_value_t = 0)]
+    pub route_seed: u64,
+    /// Replace OUT even if it is not a set manifest
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
     after_help = "Examples:\n  zidx completions bash > /etc/bash_completion.d/zidx\n  \
 zidx completions zsh > \"${fpath[1]}/_zidx\"\n  zidx completions fish > ~/.config/fish/completions/zidx.fish"
 )]
@@ -535,6 +576,34 @@ mod tests {
             .parse_ref(&cmd, None, std::ffi::OsStr::new("never"))
             .is_err());
     }
+}
+
+/// `--shard I/N`: shard I (0 ≤ I < N ≤ 65,536).
+fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    let (i, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("{s:?} is not I/N (shard I, from 0, of N): e.g. 0/4"))?;
+    let i: u32 = i
+        .trim()
+        .parse()
+        .map_err(|_| format!("{i:?} is not a shard number"))?;
+    let n: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("{n:?} is not a shard count"))?;
+    if n == 0 || n > zidx_format::manifest::MAX_SHARDS {
+        return Err(format!(
+            "a set has 1 to {} shards, not {n}",
+            zidx_format::manifest::MAX_SHARDS
+        ));
+    }
+    if i >= n {
+        return Err(format!(
+            "shard {i} of {n}: shards are numbered from 0 to {}",
+            n - 1
+        ));
+    }
+    Ok((i, n))
 }
 
 /// `--schema`: the textual form of a value schema (SPEC.md §13.1).

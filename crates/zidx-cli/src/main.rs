@@ -84,6 +84,10 @@ fn run(cli: Cli) -> Outcome {
             args.read.no_mmap |= top;
             commands::bench::run(args)
         }
+        Command::Manifest(args) => {
+            refuse_no_mmap(top, "manifest")?;
+            commands::manifest::run(args)
+        }
         Command::Completions(args) => {
             refuse_no_mmap(top, "completions")?;
             commands::completions::run(args)

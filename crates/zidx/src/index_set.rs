@@ -97,6 +97,23 @@ impl IndexSet {
                     found.0, found.1, found.2, expected.0, expected.1, expected.2
                 )));
             }
+            // Typed values are read by one schema for the whole set.
+            if let Some(first) = shards.first() {
+                let (ours, theirs) = (
+                    Index::layout(first).value_schema(),
+                    index.layout().value_schema(),
+                );
+                if ours != theirs {
+                    let show = |s: Option<&zidx_format::ValueSchema>| {
+                        s.map_or_else(|| "untyped values".to_string(), |s| s.describe())
+                    };
+                    return Err(shard_error(format!(
+                        "its values are {}, but shard 0's are {}",
+                        show(theirs),
+                        show(ours)
+                    )));
+                }
+            }
             shards.push(index);
         }
         Ok(IndexSet {

@@ -5,15 +5,16 @@ use std::io::{self, BufRead, BufReader, IsTerminal, Write};
 use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use zidx_format::manifest::route;
 use zidx_text::escape::ShowKey;
 use zidx_text::typed::read_typed;
 use zidx_text::{read_records, CsvOptions, Format, FormatKind, JsonlOptions, TextError};
-use zidx_writer::{Options, Replace, WriteError, Writer};
+use zidx_writer::{Options, Replace, WriteError};
 
 use crate::build_guards;
 use crate::cli::{BuildArgs, InputFormat};
+use crate::commands::build_output::BuildOutput;
 use crate::failure::{Failure, Outcome};
-use crate::line_map::LineMap;
 use crate::signals;
 
 pub fn run(args: BuildArgs) -> Outcome {
@@ -24,6 +25,11 @@ pub fn run(args: BuildArgs) -> Outcome {
         args.input.display().to_string()
     };
     let format = input_format(&args, from_stdin)?;
+    if args.route_seed != 0 && args.shards.is_none() && args.shard.is_none() {
+        return Err(Failure::error(
+            "--route-seed applies to sets: give --shards N or --shard I/N",
+        ));
+    }
     if from_stdin {
         build_guards::refuse_terminal_stdin()?;
     } else {
@@ -59,32 +65,42 @@ pub fn run(args: BuildArgs) -> Outcome {
         options = options.with_value_schema(schema.clone());
     }
     signals::install();
-    let mut writer = Writer::create(&args.output, options).map_err(Failure::error)?;
-    signals::set_pending(writer.sink().temp_path().to_path_buf());
-    let mut lines = LineMap::default();
+    let (mut writer, mut lines) = BuildOutput::create(
+        &args.output,
+        options,
+        args.shards,
+        args.shard,
+        args.route_seed,
+    )
+    .map_err(Failure::error)?;
+    if let Some(temp) = writer.temp_path() {
+        signals::set_pending(temp.to_path_buf());
+    }
+    let router = writer.router();
     let mut record = 0u64;
     let mut sink = |key: &[u8], value: &[u8], line: u64| {
-        lines.record(record, line);
         record += 1;
         // Limits of the format are the input's fault: name the line.
-        writer.insert(key, value).map_err(|e| match e {
-            WriteError::KeyTooLong { len, max, .. } => bad_input(
-                &name,
-                line,
-                format!("key of {len} bytes is longer than the limit of {max} bytes"),
-            ),
-            WriteError::ValueTooLong { len, max, .. } => bad_input(
-                &name,
-                line,
-                format!("value of {len} bytes is longer than the limit of {max} bytes"),
-            ),
-            WriteError::TooLarge { .. } => bad_input(
-                &name,
-                line,
-                "the index would exceed the format's 2^48-byte limit".into(),
-            ),
-            other => Failure::error(other),
-        })
+        writer
+            .insert(key, value, line, &mut lines)
+            .map_err(|e| match e {
+                WriteError::KeyTooLong { len, max, .. } => bad_input(
+                    &name,
+                    line,
+                    format!("key of {len} bytes is longer than the limit of {max} bytes"),
+                ),
+                WriteError::ValueTooLong { len, max, .. } => bad_input(
+                    &name,
+                    line,
+                    format!("value of {len} bytes is longer than the limit of {max} bytes"),
+                ),
+                WriteError::TooLarge { .. } => bad_input(
+                    &name,
+                    line,
+                    "the index would exceed the format's 2^48-byte limit".into(),
+                ),
+                other => Failure::error(other),
+            })
     };
     let (blank_lines, unused) = match &args.schema {
         Some(schema) => {
@@ -112,12 +128,15 @@ pub fn run(args: BuildArgs) -> Outcome {
     signals::clear_pending();
     progress.finish_and_clear();
     let summary = finished.map_err(|e| match e {
-        WriteError::DuplicateKey { key, first, second } => Failure::error(format!(
-            "{name}:{}: duplicate key {}: first on line {}; use --on-duplicate first or last to keep one",
-            lines.line(second),
-            ShowKey(&key),
-            lines.line(first),
-        )),
+        WriteError::DuplicateKey { key, first, second } => {
+            let map = router.map_or(0, |(seed, n)| route(&key, seed, n) as usize);
+            Failure::error(format!(
+                "{name}:{}: duplicate key {}: first on line {}; use --on-duplicate first or last to keep one",
+                lines.line(map, second),
+                ShowKey(&key),
+                lines.line(map, first),
+            ))
+        }
         other => Failure::error(other),
     })?;
     // Skipping blank lines is the one thing a build does to its input
@@ -146,7 +165,7 @@ pub fn run(args: BuildArgs) -> Outcome {
             "zidx: wrote {} ({} records, {} bytes)",
             crate::failure::printable(&args.output.display().to_string()),
             summary.records,
-            summary.file_len
+            summary.bytes
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -5,12 +5,12 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use crate::cli::CountArgs;
-use crate::commands::open_index;
+use crate::commands::target::Target;
 use crate::failure::{Failure, Outcome};
 
 /// Runs `zidx count`.
 pub fn run(args: CountArgs) -> Outcome {
-    let index = open_index(&args.index, args.read.no_mmap)?;
+    let index = Target::open(&args.index, args.read.no_mmap)?;
     let mut out = io::stdout().lock();
     writeln!(out, "{}", index.len())
         .and_then(|()| out.flush())

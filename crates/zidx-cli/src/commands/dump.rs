@@ -9,12 +9,12 @@ use zidx_text::escape::ShowKey;
 use crate::cli::DumpArgs;
 use crate::commands::json_lines::JsonForm;
 use crate::commands::lines::{end_stopped_stream, push_record, refused_record, Form};
-use crate::commands::open_index;
+use crate::commands::target::Target;
 use crate::failure::{Failure, Outcome};
 
 /// Runs `zidx dump`.
 pub fn run(args: DumpArgs) -> Outcome {
-    let index = open_index(&args.index, args.read.no_mmap)?;
+    let index = Target::open(&args.index, args.read.no_mmap)?;
     let path = args.index.display().to_string();
     let form = Form::new(args.escaped);
     let json = match args.json {

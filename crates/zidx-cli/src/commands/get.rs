@@ -7,7 +7,6 @@
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
-use zidx::{FileBytes, Index};
 use zidx_text::escape::ShowKey;
 
 use crate::cli::GetArgs;
@@ -15,12 +14,12 @@ use crate::commands::json_lines::JsonForm;
 use crate::commands::lines::{
     end_stopped_stream, push_record, push_value_line, refused_record, Form, KeyLines, NotRaw,
 };
-use crate::commands::open_index;
+use crate::commands::target::Target;
 use crate::failure::{Failure, Outcome, EXIT_NOT_FOUND};
 
 /// Runs `zidx get`.
 pub fn run(args: GetArgs) -> Outcome {
-    let index = open_index(&args.index, args.read.no_mmap)?;
+    let index = Target::open(&args.index, args.read.no_mmap)?;
     let path = args.index.display().to_string();
     let json = match args.json {
         true => Some(JsonForm::for_index(&index, &path)?),
@@ -51,7 +50,7 @@ pub fn run(args: GetArgs) -> Outcome {
 
 /// What every form of `get` needs.
 struct Ask<'a> {
-    index: &'a Index<FileBytes>,
+    index: &'a Target,
     /// `--json`: typed values as JSON.
     json: Option<JsonForm<'a>>,
     /// The index's path, for messages.

@@ -8,10 +8,14 @@ use zidx::{FileLayout, HashStats};
 
 use crate::cli::InspectArgs;
 use crate::commands::open_index;
+use crate::commands::target::Target;
 use crate::failure::{Failure, Outcome};
 
 /// Runs `zidx inspect`.
 pub fn run(args: InspectArgs) -> Outcome {
+    if zidx::is_manifest(&args.index) {
+        return inspect_set(&args);
+    }
     let index = open_index(&args.index, args.read.no_mmap)?;
     let layout = index.layout();
     let fail = |e: zidx::Error| Failure::error(format!("{}: {e}", args.index.display()));
@@ -21,6 +25,73 @@ pub fn run(args: InspectArgs) -> Outcome {
         json_report(layout, &stats, overhead)
     } else {
         text_report(layout, &stats, overhead)
+    };
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(Failure::stdout)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `zidx inspect` of a set: the manifest, and each shard's line.
+fn inspect_set(args: &InspectArgs) -> Outcome {
+    let Target::Set(set) = Target::open(&args.index, args.read.no_mmap)? else {
+        return Err(Failure::error(format!(
+            "{}: not a set",
+            args.index.display()
+        )));
+    };
+    let m = set.manifest();
+    let text = if args.json {
+        let shards: Vec<_> = m
+            .shards()
+            .iter()
+            .map(|s| {
+                json!({
+                    "name": s.name,
+                    "records": s.record_count,
+                    "file_length": s.file_len,
+                    "header_checksum": format!("{:#018x}", s.header_checksum),
+                })
+            })
+            .collect();
+        let report = json!({
+            "set": {
+                "manifest_version": "1.0",
+                "shard_count": m.shard_count(),
+                "routing": "xxh3-multiply",
+                "routing_seed": m.routing_seed(),
+                "generation": format!("{:#018x}", m.generation()),
+                "records": m.record_count(),
+                "shards": shards,
+            }
+        });
+        let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+        text.push('\n');
+        text
+    } else {
+        let mut text = format!(
+            "index set        manifest version 1.0\n\
+             shards           {}\n\
+             routing          XXH3-64 of the key with seed {}, times N, high 64 bits (SETS.md §1)\n\
+             generation       {:#018x}\n\
+             records          {}\n\
+             \x20 shard      records          bytes  header checksum     name\n",
+            m.shard_count(),
+            m.routing_seed(),
+            m.generation(),
+            m.record_count()
+        );
+        for (i, s) in m.shards().iter().enumerate() {
+            text.push_str(&format!(
+                "{i:>7} {:>12} {:>14}  {:#018x}  {}\n",
+                s.record_count,
+                s.file_len,
+                s.header_checksum,
+                crate::failure::printable(&s.name)
+            ));
+        }
+        text
     };
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes())

@@ -3,10 +3,10 @@
 //! and a record as `{"key":KEY,"value":{...}}` on one line, which
 //! `zidx build --format jsonl --value value --schema ...` reads back.
 
-use zidx::{FileBytes, Index};
 use zidx_format::ValueSchema;
 use zidx_text::typed::{json_string, value_json};
 
+use crate::commands::target::Target;
 use crate::failure::Failure;
 
 /// The schema `--json` writes values by: the index's.
@@ -18,8 +18,8 @@ pub struct JsonForm<'s> {
 impl<'s> JsonForm<'s> {
     /// The form for `index`; an error naming `path` when the index is not
     /// typed (its values are bytes, with no fields to write).
-    pub fn for_index(index: &'s Index<FileBytes>, path: &str) -> Result<JsonForm<'s>, Failure> {
-        match index.layout().value_schema() {
+    pub fn for_index(index: &'s Target, path: &str) -> Result<JsonForm<'s>, Failure> {
+        match index.value_schema() {
             Some(schema) => Ok(JsonForm { schema }),
             None => Err(Failure::error(format!(
                 "{path}: --json writes typed values by their schema, and this index has none \

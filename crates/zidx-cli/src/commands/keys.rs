@@ -8,12 +8,12 @@ use zidx_text::escape::ShowKey;
 
 use crate::cli::KeysArgs;
 use crate::commands::lines::{push_key_line, refused_key, Form};
-use crate::commands::open_index;
+use crate::commands::target::Target;
 use crate::failure::{Failure, Outcome};
 
 /// Runs `zidx keys`.
 pub fn run(args: KeysArgs) -> Outcome {
-    let index = open_index(&args.index, args.read.no_mmap)?;
+    let index = Target::open(&args.index, args.read.no_mmap)?;
     let path = args.index.display().to_string();
     let form = Form::new(args.escaped);
     let stdout = io::stdout();

@@ -4,12 +4,12 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use crate::cli::VerifyArgs;
-use crate::commands::open_index;
+use crate::commands::target::Target;
 use crate::failure::{Failure, Outcome};
 
 /// Runs `zidx verify`: `ok`, or the first problem (exit 2).
 pub fn run(args: VerifyArgs) -> Outcome {
-    let index = open_index(&args.index, args.read.no_mmap)?;
+    let index = Target::open(&args.index, args.read.no_mmap)?;
     index
         .verify()
         .map_err(|e| Failure::error(format!("{}: {e}", args.index.display())))?;
