@@ -8,6 +8,7 @@
 #    the optional key_fences section to a 1.0 file (golden files
 #    testdata/v1.2/*ordered-v1.0*, and `--format-version 1.0 --ordered`
 #    builds), with the same answers to get, dump and verify;
+#  - reads the shards of an index set built with --format-version 1.0;
 #  - refuses every file with an incompatible 1.1, 1.2 or 1.3 feature (the
 #    golden files in testdata/v1.1/, testdata/v1.3/ and the other ones in
 #    testdata/v1.2/, and the current writer's default, --checked,
@@ -98,5 +99,11 @@ for features in "" "--ordered" "--checked" "--ordered --checked"; do
     # shellcheck disable=SC2086
     "$NEW" build --force testdata/countries.csv --key code --schema "$COUNTRIES_SCHEMA" $features -o "$WORK/v13.zidx"
     refused "$WORK/v13.zidx"
+done
+# The shards of a set built for 1.0 readers are 1.0 files (SETS.md).
+rm -f "$WORK"/set10*
+"$NEW" build --format tsv-escaped --format-version 1.0 --shards 3 testdata/unicode-data.tsv -o "$WORK/set10.zidxset"
+for shard in "$WORK"/set10-*-of-00003.zidx; do
+    same_answers "$shard"
 done
 echo "1.0 reader: $checked files checked: 1.0 files and 1.2 files with only compatible features answered identically, files with incompatible 1.1, 1.2 and 1.3 features refused cleanly"
