@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../fuzz"
 SECONDS_PER_TARGET=${1:-60}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(open_bytes mutated_index input_parsers value_schema typed_input)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(open_bytes mutated_index input_parsers value_schema typed_input set_manifest)
 
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
@@ -18,7 +18,7 @@ else
     FUZZ=(cargo fuzz)
 fi
 
-mkdir -p corpus/open_bytes corpus/mutated_index corpus/input_parsers corpus/value_schema corpus/typed_input
+mkdir -p corpus/open_bytes corpus/mutated_index corpus/input_parsers corpus/value_schema corpus/typed_input corpus/set_manifest
 # Every version's golden files (a corpus file longer than -max_len is
 # mutated in its first max_len bytes).
 cp ../testdata/*.zidx corpus/open_bytes/
@@ -32,6 +32,7 @@ cp seeds/input_parsers/* regressions/input_parsers/* corpus/input_parsers/ 2>/de
 cp regressions/mutated_index/* corpus/mutated_index/ 2>/dev/null || true
 cp seeds/value_schema/* regressions/value_schema/* corpus/value_schema/ 2>/dev/null || true
 cp seeds/typed_input/* regressions/typed_input/* corpus/typed_input/ 2>/dev/null || true
+cp ../testdata/sets/*.zidxset regressions/set_manifest/* corpus/set_manifest/ 2>/dev/null || true
 
 for target in "${TARGETS[@]}"; do
     echo "=== fuzzing $target for ${SECONDS_PER_TARGET}s"
