@@ -2,7 +2,7 @@
 # The main job on the bundled data set: build an index of the Unicode
 # Character Database (34,924 records), then query, count, inspect and verify
 # it, and rebuild it from its own dump; then a typed table (format 1.3) of
-# the bundled countries, queried as JSON.
+# the bundled countries, queried as JSON; then an index set of 4 shards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q -p zidx-cli
@@ -59,3 +59,12 @@ echo "\$ zidx inspect $TYPED | sed -n '/value schema/,/sections/p'"
 "$Z" inspect "$TYPED" | sed -n '/value schema/,/sections/p'
 echo "\$ zidx verify $TYPED"
 "$Z" verify "$TYPED"
+SET=${OUT%unicode-data.zidx}unicode-set.zidxset
+echo "\$ zidx build testdata/unicode-data.tsv --shards 4 -o $SET"
+"$Z" build testdata/unicode-data.tsv --shards 4 -o "$SET"
+echo "\$ zidx inspect $SET"
+"$Z" inspect "$SET"
+echo "\$ zidx get $SET U+0041 U+1F600"
+"$Z" get "$SET" U+0041 U+1F600
+echo "\$ zidx verify $SET"
+"$Z" verify "$SET"
