@@ -359,7 +359,9 @@ fn the_manifest_target_is_protected() {
 }
 
 fn testdata(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(name)
 }
 
 /// The golden set of SETS.md §6: every field of its manifest as the spec
@@ -371,17 +373,33 @@ fn golden_set() {
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(bytes.len(), 244);
     let m = Manifest::decode(&bytes).unwrap();
-    assert_eq!((m.shard_count(), m.routing_seed(), m.record_count()), (2, 2, 3));
+    assert_eq!(
+        (m.shard_count(), m.routing_seed(), m.record_count()),
+        (2, 2, 3)
+    );
     assert_eq!(m.generation(), 0xbfe3_7ab3_c214_942d);
     assert_eq!(&bytes[56..64], &0x4c67_0882_efd2_f05b_u64.to_le_bytes());
     let expect = [
-        ("fruit-bfe37ab3c214942d-00000-of-00002.zidx", 408, 2, 0xbb93_5e4c_7a35_57b6_u64),
-        ("fruit-bfe37ab3c214942d-00001-of-00002.zidx", 392, 1, 0x3bc7_3785_085c_dd96),
+        (
+            "fruit-bfe37ab3c214942d-00000-of-00002.zidx",
+            408,
+            2,
+            0xbb93_5e4c_7a35_57b6_u64,
+        ),
+        (
+            "fruit-bfe37ab3c214942d-00001-of-00002.zidx",
+            392,
+            1,
+            0x3bc7_3785_085c_dd96,
+        ),
     ];
     for (shard, (name, len, records, sum)) in m.shards().iter().zip(expect) {
         assert_eq!(*shard, ShardInfo::new(name, len, records, sum));
     }
-    for set in [IndexSet::open(&path).unwrap(), IndexSet::read(&path).unwrap()] {
+    for set in [
+        IndexSet::open(&path).unwrap(),
+        IndexSet::read(&path).unwrap(),
+    ] {
         set.verify().unwrap();
         assert_eq!(set.get("apple").unwrap(), Some(&b"red"[..]));
         assert_eq!(set.get("banana").unwrap(), Some(&b"yellow"[..]));
@@ -397,7 +415,10 @@ fn golden_set() {
         .with_on_duplicate(OnDuplicate::First)
         .with_format_version(zidx_writer::FormatVersion::V1_1);
     let mut w = SetWriter::create_with_seed(&manifest, 2, 2, options).unwrap();
-    for line in std::fs::read_to_string(testdata("fruit.tsv")).unwrap().lines() {
+    for line in std::fs::read_to_string(testdata("fruit.tsv"))
+        .unwrap()
+        .lines()
+    {
         let (k, v) = line.split_once('\t').unwrap();
         w.insert(k.as_bytes(), v.as_bytes()).unwrap();
     }
