@@ -176,11 +176,32 @@ pub struct BuildArgs {
     /// use the same)
     #[arg(long, value_name = "SEED", default_value_t = 0)]
     pub route_seed: u64,
-    /// Memory for sorting an ordered build; beyond it, sorted runs go to
-    /// temporary files in $TMPDIR: bytes, or with a suffix K, M, G
+    /// The most of --memory that holds an ordered build's records while
+    /// they are sorted: bytes, or with a suffix K, M, G
     #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size)]
     pub sort_buffer: usize,
+    /// Memory for the build, whatever the input's size (at least 64MiB):
+    /// beyond it, the keys' hashes (16 bytes a record) and an ordered
+    /// build's records are sorted in runs in unnamed temporary files beside
+    /// the output, and merged. Default: a quarter of RAM, at most 1GiB.
+    /// Peak memory is this plus about 32MiB of buffers
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory)]
+    pub memory: Option<usize>,
 }
+
+/// `--memory`: a size ([`parse_size`]) of at least 64 MiB.
+fn parse_memory(text: &str) -> Result<usize, String> {
+    let bytes = parse_size(text)?;
+    if bytes < MIN_MEMORY {
+        return Err(format!(
+            "{text:?} is less than 64MiB: the writer needs 32MiB of buffers beside its sorting memory"
+        ));
+    }
+    Ok(bytes)
+}
+
+/// The least `--memory`.
+const MIN_MEMORY: usize = 64 << 20;
 
 /// `--max-line`: a number of bytes, or a number with a suffix `K`, `M` or
 /// `G` for powers of 1024, optionally followed by `iB` or `B` (`64K`,

@@ -62,31 +62,32 @@ pub struct Placed {
 }
 
 /// The placement of records sorted by [`sort_canonical`]: each record at
-/// `max(home, previous slot + 1)`, in order.
+/// `max(home, previous slot + 1)`, in order. Takes the records from any
+/// iterator, so that a writer can stream them from sorted runs on disk.
 #[derive(Debug, Clone)]
-pub struct Placement<'a> {
-    sorted: core::slice::Iter<'a, HashedRecord>,
+pub struct Placement<I> {
+    sorted: I,
     slot_count: u64,
     next_free: u64,
 }
 
-impl<'a> Placement<'a> {
+impl<I: Iterator<Item = HashedRecord>> Placement<I> {
     /// The placement of `sorted` in a table of `slot_count` home slots.
-    pub fn new(sorted: &'a [HashedRecord], slot_count: u64) -> Placement<'a> {
+    pub fn new(sorted: impl IntoIterator<IntoIter = I>, slot_count: u64) -> Placement<I> {
         Placement {
-            sorted: sorted.iter(),
+            sorted: sorted.into_iter(),
             slot_count,
             next_free: 0,
         }
     }
 }
 
-impl Iterator for Placement<'_> {
+impl<I: Iterator<Item = HashedRecord>> Iterator for Placement<I> {
     type Item = Placed;
 
     #[inline]
     fn next(&mut self) -> Option<Placed> {
-        let record = *self.sorted.next()?;
+        let record = self.sorted.next()?;
         let home = home_slot(record.hash, self.slot_count);
         let slot = home.max(self.next_free);
         self.next_free = slot + 1;
@@ -111,7 +112,7 @@ pub struct DisplacementOverflow {
 /// The largest displacement of the placement of `sorted`, or the first
 /// record whose displacement exceeds [`MAX_DISPLACEMENT`].
 pub fn max_displacement(
-    sorted: &[HashedRecord],
+    sorted: impl IntoIterator<Item = HashedRecord>,
     slot_count: u64,
 ) -> Result<u32, DisplacementOverflow> {
     let mut max = 0u32;
@@ -133,7 +134,7 @@ pub fn max_displacement(
 /// `slot_count + max_displacement` slots. `max_displacement` must be what
 /// [`max_displacement`] returned for the same records.
 pub fn emit_slots<E>(
-    sorted: &[HashedRecord],
+    sorted: impl IntoIterator<Item = HashedRecord>,
     slot_count: u64,
     max_displacement: u32,
     mut emit: impl FnMut(Slot) -> Result<(), E>,
@@ -172,9 +173,9 @@ mod tests {
         let h = |home: u64| home * (u64::MAX / 4 + 1);
         let r = |hash, offset| HashedRecord { hash, offset };
         let sorted = [r(h(0), 0), r(h(0) + 1, 10), r(h(0) + 2, 20), r(h(3), 30)];
-        assert_eq!(max_displacement(&sorted, 4), Ok(2));
+        assert_eq!(max_displacement(sorted.iter().copied(), 4), Ok(2));
         let mut slots = Vec::new();
-        emit_slots::<()>(&sorted, 4, 2, |s| {
+        emit_slots::<()>(sorted, 4, 2, |s| {
             slots.push(s);
             Ok(())
         })
@@ -195,7 +196,7 @@ mod tests {
             .map(|i| HashedRecord { hash: 7, offset: i })
             .collect();
         assert_eq!(
-            max_displacement(&sorted, 400),
+            max_displacement(sorted.iter().copied(), 400),
             Err(DisplacementOverflow {
                 slot: 255,
                 displacement: 255

@@ -407,6 +407,10 @@ impl Sink for AtomicFile {
     /// Syncs the temporary file, renames it over the target and syncs the
     /// directory. The target changes in one step, from its old contents (or
     /// absence) to the complete new file.
+    fn spill_dir(&self) -> Option<PathBuf> {
+        Some(parent_dir(&self.target))
+    }
+
     fn publish(mut self) -> Result<(), WriteError> {
         // Checked again: the target may have changed during the build.
         let replaced = check_target(&self.target, self.replace)?;

@@ -1,8 +1,10 @@
 //! Build zidx index files.
 //!
 //! [`Writer`] streams key/value pairs into a new index: values go to disk as
-//! they arrive, and memory grows by 16 bytes per key (its hash and offset),
-//! never with the value bytes. [`Writer::finish`] lays out the hash table,
+//! they arrive, and each key leaves 16 bytes (its hash and offset) to sort,
+//! never its value bytes. Beyond [`Options::memory`] (at most 1 GiB by
+//! default) those are sorted in runs in temporary files beside the output,
+//! so a build of any size fits its budget. [`Writer::finish`] lays out the hash table,
 //! writes header and section table, and publishes the file atomically: it is
 //! written to a temporary file in the target's directory, synced, renamed
 //! over the target, and the directory is synced. Until that rename, the
@@ -36,9 +38,11 @@ mod atomic_file;
 mod buffered;
 mod error;
 mod options;
+mod progress;
 mod set_writer;
 mod sink;
 mod sorter;
+mod spill_sort;
 mod writer;
 
 pub use atomic_file::AtomicFile;
@@ -46,8 +50,10 @@ pub use atomic_file::AtomicFile;
 pub use atomic_file::{Fault, Op};
 pub use error::WriteError;
 pub use options::{
-    FormatVersion, OnDuplicate, Options, ParseOnDuplicateError, Replace, DEFAULT_SORT_BUFFER,
+    default_memory, FormatVersion, OnDuplicate, Options, ParseOnDuplicateError, Replace,
+    DEFAULT_SORT_BUFFER, MAX_DEFAULT_MEMORY, MEMORY_RESERVE,
 };
+pub use progress::{Phase, Progress};
 pub use set_writer::{write_manifest, SetSummary, SetWriter};
 pub use sink::Sink;
 pub use writer::{Summary, Writer};

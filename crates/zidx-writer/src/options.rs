@@ -164,9 +164,18 @@ pub struct Options {
     /// (SPEC.md §12.4): a damaged record is an error, never a value. Format
     /// 1.2 only.
     pub record_checksums: bool,
-    /// Memory for sorting an ordered build, in bytes: records beyond it
-    /// are sorted in runs in temporary files (in `TMPDIR`) and merged.
+    /// At most this many bytes of [`memory`](Options::memory) hold an
+    /// ordered build's records while they are sorted; records beyond it
+    /// are sorted in runs in temporary files beside the output and merged.
     pub sort_buffer: usize,
+    /// The writer's memory budget in bytes, whatever the input's size:
+    /// the hash entries (16 bytes a record) and an ordered build's records
+    /// beyond it are sorted in runs in temporary files beside the output
+    /// and merged. The default is [`default_memory`]: a quarter of the
+    /// machine's RAM, at most 1 GiB. The writer's peak memory is this
+    /// budget plus about [`MEMORY_RESERVE`] of buffers (`zidx build
+    /// --memory`).
+    pub memory: usize,
     /// Every value has this fixed layout (SPEC.md §13): values must be
     /// exactly its size, and each is stored at a multiple of its
     /// alignment, so readers can take `&T` in place. Format 1.3.
@@ -175,6 +184,37 @@ pub struct Options {
 
 /// [`Options::sort_buffer`] unless set: 256 MiB.
 pub const DEFAULT_SORT_BUFFER: usize = 256 << 20;
+
+/// The most [`default_memory`] picks: 1 GiB.
+pub const MAX_DEFAULT_MEMORY: usize = 1 << 30;
+
+/// Memory the writer uses beside its budget: the output's write buffer,
+/// the read buffers of merges and of the passes over the records, and the
+/// keys compared when hashes collide.
+pub const MEMORY_RESERVE: usize = 32 << 20;
+
+/// [`Options::memory`] unless set: a quarter of the machine's physical
+/// memory (from `/proc/meminfo`), at most 1 GiB; 1 GiB where the memory
+/// cannot be read.
+pub fn default_memory() -> usize {
+    physical_memory().map_or(MAX_DEFAULT_MEMORY, |ram| {
+        usize::try_from(ram / 4).map_or(MAX_DEFAULT_MEMORY, |q| q.min(MAX_DEFAULT_MEMORY))
+    })
+}
+
+/// `MemTotal` of `/proc/meminfo`, in bytes.
+fn physical_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line
+        .trim_start_matches("MemTotal:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    kib.checked_mul(1024)
+}
 
 impl Default for Options {
     fn default() -> Options {
@@ -185,6 +225,7 @@ impl Default for Options {
             ordered: false,
             record_checksums: false,
             sort_buffer: DEFAULT_SORT_BUFFER,
+            memory: default_memory(),
             value_schema: None,
         }
     }
@@ -215,6 +256,18 @@ impl Options {
     /// These options with `bytes` of memory for sorting.
     pub fn with_sort_buffer(mut self, bytes: usize) -> Options {
         self.sort_buffer = bytes;
+        self
+    }
+
+    /// These options with a memory budget of `bytes` (`zidx build
+    /// --memory`); see [`Options::memory`].
+    ///
+    /// ```
+    /// let options = zidx_writer::Options::default().with_memory(256 << 20);
+    /// assert_eq!(options.memory, 256 << 20);
+    /// ```
+    pub fn with_memory(mut self, bytes: usize) -> Options {
+        self.memory = bytes;
         self
     }
 

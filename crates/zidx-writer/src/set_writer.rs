@@ -13,6 +13,7 @@ use zidx_format::{Header, HEADER_SIZE};
 use crate::atomic_file::sync_dir;
 use crate::error::WriteError;
 use crate::options::{Options, Replace};
+use crate::progress::Progress;
 use crate::writer::Writer;
 
 /// What a set build made.
@@ -77,12 +78,15 @@ impl SetWriter {
         let (dir, stem) = dir_and_stem(&manifest_path)?;
         let mut shards = Vec::with_capacity(shard_count as usize);
         let mut building = Vec::with_capacity(shard_count as usize);
+        // The shards are built at once: they share the memory budget.
+        let mut shard_options = options.clone();
+        shard_options.memory = options.memory / shard_count as usize;
         for i in 0..shard_count {
             let path = dir.join(format!(
                 "{stem}-building-{}-{i:05}-of-{shard_count:05}.zidx",
                 std::process::id()
             ));
-            shards.push(Writer::create(&path, options.clone())?);
+            shards.push(Writer::create(&path, shard_options.clone())?);
             building.push(path);
         }
         Ok(SetWriter {
@@ -122,9 +126,30 @@ impl SetWriter {
         Ok(())
     }
 
+    /// The number of shards.
+    pub fn shard_count(&self) -> usize {
+        self.shards.len()
+    }
+
     /// Records inserted so far.
     pub fn inserted(&self) -> u64 {
         self.inserted
+    }
+
+    /// Calls `report(shard, progress)` as [`finish`](SetWriter::finish)
+    /// finishes each shard in turn; see [`Writer::on_progress`].
+    pub fn on_progress(&mut self, report: impl FnMut(usize, Progress) + Send + 'static) {
+        let report = std::sync::Arc::new(std::sync::Mutex::new(report));
+        for (i, shard) in self.shards.iter_mut().enumerate() {
+            let report = std::sync::Arc::clone(&report);
+            shard.on_progress(move |p| {
+                // A callback that panicked once is still called.
+                let mut f = report
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                f(i, p);
+            });
+        }
     }
 
     /// Finishes every shard, publishes them and the manifest (SETS.md §5),

@@ -32,6 +32,14 @@ pub trait Sink {
 
     /// Names the destination in error messages.
     fn name(&self) -> PathBuf;
+
+    /// Where the build's sorted runs go when its hash entries outgrow
+    /// [`Options::memory`](crate::Options::memory): beside the output, so
+    /// that they use the disk the output is going to. `None` (the
+    /// default): the system's temporary directory.
+    fn spill_dir(&self) -> Option<PathBuf> {
+        None
+    }
 }
 
 /// Builds in memory: [`publish`](Sink::publish) returns the file's bytes.

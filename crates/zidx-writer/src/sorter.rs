@@ -15,6 +15,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
 
 /// Bytes before each entry's key: key length (u16), value length (u32),
 /// insertion index (u64).
@@ -35,6 +36,8 @@ pub(crate) struct Sorter {
     runs: Vec<File>,
     /// Sorted runs written so far (merged ones included).
     spills: usize,
+    /// Where runs go: beside the output.
+    dir: PathBuf,
 }
 
 fn entry_key(buf: &[u8], start: usize) -> &[u8] {
@@ -51,13 +54,15 @@ fn entry_len(buf: &[u8], start: usize) -> usize {
 
 impl Sorter {
     /// A sorter that holds at most about `budget` bytes of records in memory.
-    pub(crate) fn new(budget: usize) -> Sorter {
+    /// Runs are unnamed temporary files in `dir`.
+    pub(crate) fn new(budget: usize, dir: PathBuf) -> Sorter {
         Sorter {
             buf: Vec::new(),
             starts: Vec::new(),
             budget: budget.max(1),
             runs: Vec::new(),
             spills: 0,
+            dir,
         }
     }
 
@@ -91,7 +96,7 @@ impl Sorter {
     /// makes [`MAX_FAN_IN`] runs, merges them into one.
     fn spill(&mut self) -> io::Result<()> {
         self.sort_buffer();
-        let mut out = BufWriter::with_capacity(RUN_BUFFER, tempfile::tempfile()?);
+        let mut out = BufWriter::with_capacity(RUN_BUFFER, tempfile::tempfile_in(&self.dir)?);
         for &s in &self.starts {
             out.write_all(&self.buf[s..s + entry_len(&self.buf, s)])?;
         }
@@ -102,7 +107,7 @@ impl Sorter {
         if self.runs.len() >= MAX_FAN_IN {
             // The runs hold consecutive records in insertion order, so the
             // merged run's ties still break by insertion index.
-            let mut out = BufWriter::with_capacity(RUN_BUFFER, tempfile::tempfile()?);
+            let mut out = BufWriter::with_capacity(RUN_BUFFER, tempfile::tempfile_in(&self.dir)?);
             let runs = std::mem::take(&mut self.runs);
             merge(
                 runs,
@@ -238,7 +243,7 @@ mod tests {
     type Sorted = (Vec<u8>, Vec<u8>, u64);
 
     fn sorted(budget: usize, records: &[(&[u8], &[u8])]) -> (Vec<Sorted>, usize) {
-        let mut s = Sorter::new(budget);
+        let mut s = Sorter::new(budget, std::env::temp_dir());
         for (i, (k, v)) in records.iter().enumerate() {
             s.push(k, v, i as u64).unwrap();
         }

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use std::path::PathBuf;
 use zerocopy::IntoBytes;
 use zidx_format::fences::{separator, FencesBuilder, DEFAULT_RUN_LEN, FENCE_BLOCK_SIZE};
 use zidx_format::placement::{emit_slots, home_slots_for, max_displacement, HashedRecord};
@@ -19,9 +20,11 @@ use zidx_format::{
 use crate::atomic_file::AtomicFile;
 use crate::buffered::{Buffered, BUFFER};
 use crate::error::WriteError;
-use crate::options::{FormatVersion, OnDuplicate, Options};
+use crate::options::{FormatVersion, OnDuplicate, Options, MEMORY_RESERVE};
+use crate::progress::{Phase, Progress, Reporter, REPORT_EVERY};
 use crate::sink::Sink;
 use crate::sorter::Sorter;
+use crate::spill_sort::{Sorted as SortedEntries, SpillDir, SpillSorter};
 use zidx_format::SectionId;
 
 /// The sections this writer writes, in section-table order (SPEC.md §2.2).
@@ -216,10 +219,6 @@ impl TableHash {
         }
     }
 }
-/// Marks a record dropped as a duplicate in its offset; real offsets are
-/// below 2^48.
-const DROPPED_DUPLICATE: u64 = 1 << 63;
-
 /// What a finished build produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -241,6 +240,11 @@ pub struct Summary {
     /// Sorted runs an ordered build wrote to temporary files (0 when its
     /// records fit in [`Options::sort_buffer`]).
     pub sort_runs: u64,
+    /// Sorted runs of hash entries written to temporary files (0 when
+    /// they fit in [`Options::memory`]).
+    pub hash_runs: u64,
+    /// Bytes of those runs, in all (each was removed once merged).
+    pub spilled_bytes: u64,
 }
 
 /// Builds one index. See the [crate docs](crate) for an example.
@@ -260,7 +264,12 @@ pub struct Writer<S: Sink = AtomicFile> {
     scratch: Vec<u8>,
     /// Options no format can carry (`Writer::memory` reports them late).
     refused: Option<(&'static str, &'static str, &'static str)>,
-    hashed: Vec<HashedRecord>,
+    /// One `(first hash, offset)` per record (per distinct key in an
+    /// ordered build), sorted in bounded memory.
+    entries: SpillSorter<HashedRecord>,
+    /// Where sorted runs go: beside the output.
+    spill: SpillDir,
+    progress: Reporter,
     records_len: u64,
     /// Test hook: a table hash replacing the format's.
     hash_override: Option<HashFunction>,
@@ -358,15 +367,21 @@ impl<S: Sink> Writer<S> {
 
     fn with_plan(sink: S, options: Options, plan: Option<Plan>) -> Writer<S> {
         let plan = plan.unwrap_or_else(Plan::refused);
+        let spill = SpillDir::new(sink.spill_dir().unwrap_or_else(std::env::temp_dir));
+        let budgets = Budgets::new(&options, plan.ordered);
         Writer {
             out: Buffered::new(sink),
-            sorter: plan.ordered.then(|| Sorter::new(options.sort_buffer)),
+            sorter: plan
+                .ordered
+                .then(|| Sorter::new(budgets.records, spill.path().to_path_buf())),
             options,
             plan,
             inserted: 0,
             scratch: Vec::new(),
             refused: None,
-            hashed: Vec::new(),
+            entries: SpillSorter::new(budgets.entries, spill.clone()),
+            spill,
+            progress: Reporter::none(),
             records_len: 0,
             hash_override: None,
             typed_as: None,
@@ -401,6 +416,28 @@ impl<S: Sink> Writer<S> {
     /// Number of records inserted so far (including duplicates).
     pub fn inserted(&self) -> u64 {
         self.inserted
+    }
+
+    /// Calls `report` as [`finish`](Writer::finish) goes through its
+    /// [`Phase`]s, for a progress bar: at the start and end of each, and
+    /// every million entries or so in between.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::sync::{Arc, Mutex};
+    /// use zidx_writer::{Phase, Writer};
+    ///
+    /// let phases = Arc::new(Mutex::new(Vec::new()));
+    /// let seen = Arc::clone(&phases);
+    /// let mut writer = Writer::memory(Default::default());
+    /// writer.on_progress(move |p| seen.lock().unwrap().push(p.phase));
+    /// writer.insert(b"k", b"v")?;
+    /// writer.finish()?;
+    /// assert!(phases.lock().unwrap().contains(&Phase::WritingSlots));
+    /// # Ok(()) }
+    /// ```
+    pub fn on_progress(&mut self, report: impl FnMut(Progress) + Send + 'static) {
+        self.progress = Reporter::new(Box::new(report));
     }
 
     /// Appends a record. The value goes to the sink now; only the key's hash
@@ -446,7 +483,7 @@ impl<S: Sink> Writer<S> {
                 .push(key, value, record)
                 .map_err(|source| WriteError::Io {
                     op: "write a sorted run in",
-                    path: std::env::temp_dir(),
+                    path: self.spill.path().to_path_buf(),
                     source,
                 })?;
         } else {
@@ -457,8 +494,10 @@ impl<S: Sink> Writer<S> {
                 key,
                 value,
             )?;
-            self.hashed
-                .push(HashedRecord::new(self.first_hash(key), self.records_len));
+            let entry = HashedRecord::new(self.first_hash(key), self.records_len);
+            self.entries
+                .push(entry)
+                .map_err(spill_error(&self.spill, "write a sorted run in"))?;
         }
         self.records_len += len;
         self.inserted += 1;
@@ -509,10 +548,13 @@ impl<S: Sink> Writer<S> {
         let codec = self.plan.codec;
         let policy = self.options.on_duplicate;
         let (version, hash_override) = (self.options.format_version, self.hash_override);
+        let total = self.inserted;
         let Writer {
             out,
             scratch,
-            hashed,
+            entries,
+            spill,
+            progress,
             ..
         } = self;
         let mut fences = FencesBuilder::new(DEFAULT_RUN_LEN);
@@ -528,10 +570,10 @@ impl<S: Sink> Writer<S> {
                 fences.push(offset, sep);
             }
             if prev.as_deref() != Some(key) {
-                hashed.push(HashedRecord::new(
-                    first_hash_of(version, hash_override, key),
-                    offset,
-                ));
+                let entry = HashedRecord::new(first_hash_of(version, hash_override, key), offset);
+                entries
+                    .push(entry)
+                    .map_err(spill_error(spill, "write a sorted run in"))?;
                 let p = prev.get_or_insert_with(Vec::new);
                 p.clear();
                 p.extend_from_slice(key);
@@ -540,6 +582,7 @@ impl<S: Sink> Writer<S> {
             append_record(out, codec, scratch, key, value)?;
             offset += codec.record_len(key.len() as u64, value.len() as u64);
             written += 1;
+            progress.tick(Phase::WritingRecords, written, total);
             Ok(())
         };
         // The previous record's key and its group's first insertion index.
@@ -547,11 +590,7 @@ impl<S: Sink> Writer<S> {
         let mut group_first = 0u64;
         // `last`: the record waiting for its group to end.
         let mut pending: Option<(Vec<u8>, Vec<u8>)> = None;
-        let sort_error = |e| WriteError::Io {
-            op: "read a sorted run from",
-            path: std::env::temp_dir(),
-            source: e,
-        };
+        let sort_error = spill_error(spill, "read a sorted run from");
         sorter.drain(
             sort_error,
             |key: &[u8], value: &[u8], ordinal: u64| -> Result<(), WriteError> {
@@ -616,6 +655,12 @@ impl<S: Sink> Writer<S> {
     /// Lays out the hash table, writes it with the header and section table,
     /// and publishes the file through the sink. Returns what was built and
     /// what the sink handed back.
+    ///
+    /// Every pass streams: the hash entries are sorted in runs on disk
+    /// beyond [`Options::memory`], duplicates are found and the table
+    /// placed by merging them, and records are read back in one sequential
+    /// pass per seed tried, so memory stays within the budget whatever the
+    /// input's size (`tests/bounded_memory.rs`).
     pub fn finish_into(mut self) -> Result<(Summary, S::Published), WriteError> {
         self.check_options()?;
         self.out.check_not_failed()?;
@@ -632,18 +677,18 @@ impl<S: Sink> Writer<S> {
             options,
             plan,
             inserted,
-            hashed: mut entries,
+            entries,
+            spill,
+            mut progress,
             mut records_len,
             hash_override,
             ..
         } = self;
         let records_offset = plan.records_offset();
         let mut records_checksum = out.take_checksum()?;
+        let budget = Budgets::new(&options, plan.ordered).entries;
+        let mut spilled = Spilled::default();
 
-        // Duplicates are removed with the first hash, whatever seed is
-        // finally used; the survivors (first or last of each key) do not
-        // depend on the seed.
-        let mut dropped: Vec<u64> = Vec::new();
         let version = options.format_version;
         let table_hash = |seed: u64| -> TableHash {
             match (hash_override, version) {
@@ -655,66 +700,107 @@ impl<S: Sink> Writer<S> {
                 (None, _) => TableHash::Format(KeyHasher::siphash13(seed)),
             }
         };
-        let mut hasher = table_hash(0);
-        let mut deduplicated = false;
+        let mut passes = Passes {
+            out: &mut out,
+            plan: &plan,
+            spill: &spill,
+            progress: &mut progress,
+        };
+
+        // Duplicates are found with the first hash, whatever seed is
+        // finally used; the survivors (first or last of each key) do not
+        // depend on the seed. In 1.1 the first hash is the key's digest,
+        // and the seeds come from the digests (SPEC.md §6.3); in 1.0 it is
+        // the table hash, and a seed that gives 256 keys one hash is
+        // replaced by the next.
+        let n = entries.len();
+        passes.progress.report(Phase::Sorting, 0, n);
+        let mut first = entries
+            .finish()
+            .map_err(spill_error(&spill, "write a sorted run in"))?;
+        spilled.add(&first);
+        passes.progress.report(Phase::Sorting, n, n);
+        let mut attempt = 0u64;
         let mut last_problem = String::new();
-        let mut placed = None;
-        // 1.1: the seeds come from the digest of the records (SPEC.md §6.3).
-        let mut digest = None;
-        for attempt in 0..SEED_ATTEMPTS {
-            if version == FormatVersion::V1_0 && attempt > 0 {
-                hasher = table_hash(attempt);
-                rehash(
-                    &mut out,
-                    &plan,
-                    &hasher,
-                    &mut entries,
-                    &dropped,
-                    records_len,
-                )?;
+        let duplicates = loop {
+            if attempt > 0 {
+                drop(std::mem::replace(&mut first, SortedEntries::empty()));
+                first = passes.hash_records(&table_hash(attempt), records_len, budget)?;
+                spilled.add(&first);
             }
-            sort_entries(&mut entries);
-            if !deduplicated {
-                match deduplicate(&mut out, &plan, &options, &mut entries, &mut dropped)? {
-                    Ok(()) => deduplicated = true,
-                    // In 1.1 the first hash does not depend on the seed.
-                    Err(problem) if version == FormatVersion::V1_0 => {
-                        last_problem = problem;
-                        continue;
-                    }
-                    Err(problem) => {
+            let dropped_budget = budget.saturating_sub(first.memory_bytes());
+            match passes.find_duplicates(&options, &mut first, records_len, dropped_budget)? {
+                Ok(d) => break d,
+                Err(problem) if version == FormatVersion::V1_0 => {
+                    last_problem = problem;
+                    attempt += 1;
+                    if attempt >= SEED_ATTEMPTS {
                         return Err(WriteError::HashFlooding {
-                            seeds: 1,
-                            detail: problem,
-                        })
+                            seeds: u32::try_from(SEED_ATTEMPTS).unwrap_or(u32::MAX),
+                            detail: last_problem,
+                        });
                     }
                 }
+                Err(problem) => {
+                    return Err(WriteError::HashFlooding {
+                        seeds: 1,
+                        detail: problem,
+                    })
+                }
             }
-            if version != FormatVersion::V1_0 {
-                // The entries are sorted by digest here (attempt 0); later
-                // attempts reuse the derivation.
-                let seeds = *digest.get_or_insert_with(|| {
-                    let mut seeds = SeedDeriver::new();
-                    for e in &entries {
-                        seeds.add(e.hash);
-                    }
-                    seeds
-                });
-                hasher = table_hash(seeds.seed(attempt));
-                rehash(
-                    &mut out,
-                    &plan,
-                    &hasher,
-                    &mut entries,
-                    &dropped,
-                    records_len,
-                )?;
-                sort_entries(&mut entries);
-            }
-            let slot_count = home_slots_for(entries.len() as u64);
-            match max_displacement(&entries, slot_count) {
+        };
+        let Duplicates { mut dropped, seeds } = duplicates;
+        spilled.add(&dropped);
+        let no_drops = dropped.len() == 0;
+        if !no_drops {
+            let (len, sum) = passes.compact(records_offset, &mut dropped, records_len)?;
+            records_len = len;
+            records_checksum = sum;
+        }
+        drop(dropped);
+
+        // The table: hashed under the attempt's seed, placed, and hashed
+        // again under the next seed if some key lands too far from home.
+        // A 1.0 build without duplicates keeps the entries it already has.
+        let mut reusable = (version == FormatVersion::V1_0 && no_drops).then_some(first);
+        if version != FormatVersion::V1_0 {
+            attempt = 0;
+        }
+        let mut placed = None;
+        while attempt < SEED_ATTEMPTS {
+            let hasher = match version {
+                FormatVersion::V1_0 => table_hash(attempt),
+                _ => table_hash(seeds.seed(attempt)),
+            };
+            let mut hashes = match reusable.take() {
+                Some(entries) => entries,
+                None => {
+                    let t = passes.hash_records(&hasher, records_len, budget)?;
+                    spilled.add(&t);
+                    t
+                }
+            };
+            let slot_count = home_slots_for(hashes.len());
+            let total = hashes.len();
+            let mut done = 0u64;
+            let progress = &mut *passes.progress;
+            progress.report(Phase::Placing, 0, total);
+            let mut stream = hashes
+                .stream()
+                .map_err(spill_error(&spill, "read a sorted run from"))?;
+            let max = max_displacement(
+                stream.by_ref().inspect(|_| {
+                    done += 1;
+                    progress.tick(Phase::Placing, done, total);
+                }),
+                slot_count,
+            );
+            stream
+                .check()
+                .map_err(spill_error(&spill, "read a sorted run from"))?;
+            match max {
                 Ok(max) => {
-                    placed = Some((slot_count, max));
+                    placed = Some((hashes, hasher, slot_count, max));
                     break;
                 }
                 Err(o) => {
@@ -724,27 +810,15 @@ impl<S: Sink> Writer<S> {
                     );
                 }
             }
+            attempt += 1;
         }
-        let Some((slot_count, max_disp)) = placed else {
+        let Some((mut hashes, hasher, slot_count, max_disp)) = placed else {
             return Err(WriteError::HashFlooding {
                 seeds: u32::try_from(SEED_ATTEMPTS).unwrap_or(u32::MAX),
                 detail: last_problem,
             });
         };
         let seed = hasher.seed();
-
-        if !dropped.is_empty() {
-            let (len, sum) = compact(
-                &mut out,
-                records_offset,
-                &mut entries,
-                &mut dropped,
-                records_len,
-            )?;
-            records_len = len;
-            records_checksum = sum;
-            sort_entries(&mut entries);
-        }
 
         // Slots, after padding the records to an 8-byte boundary.
         let records_end = records_offset + records_len;
@@ -753,11 +827,21 @@ impl<S: Sink> Writer<S> {
         // At most SECTION_ALIGN - 1 bytes.
         out.append_zeros(chunk_len(slots_offset - records_end, FENCE_BLOCK_SIZE))?;
         out.start_checksum()?;
-        emit_slots(&entries, slot_count, max_disp, |slot: Slot| {
+        let slot_total = slot_count + u64::from(max_disp);
+        let mut written = 0u64;
+        progress.report(Phase::WritingSlots, 0, slot_total);
+        let mut stream = hashes
+            .stream()
+            .map_err(spill_error(&spill, "read a sorted run from"))?;
+        emit_slots(stream.by_ref(), slot_count, max_disp, |slot: Slot| {
+            written += 1;
+            progress.tick(Phase::WritingSlots, written, slot_total);
             out.append(&[&slot.to_bytes()])
         })?;
+        stream
+            .check()
+            .map_err(spill_error(&spill, "read a sorted run from"))?;
         let slots_checksum = out.take_checksum()?;
-        let slot_total = slot_count + u64::from(max_disp);
         let slots_len = slot_total * SLOT_SIZE as u64;
         let slots_end = slots_offset + slots_len;
         // Ordered files end with the key fences, at a page boundary so
@@ -774,8 +858,7 @@ impl<S: Sink> Writer<S> {
         };
         let fences_len = sorted.as_ref().map_or(0, |s| s.fences.len() as u64);
         let file_len = fences_offset + fences_len;
-        let record_count = sorted.as_ref().map_or(entries.len() as u64, |s| s.records);
-
+        let record_count = sorted.as_ref().map_or(hashes.len(), |s| s.records);
         let params = HashParams::new(hasher.stored(), slot_count, max_disp);
         // One entry per written section, in the plan's order.
         let table: Vec<SectionEntry> = plan
@@ -833,7 +916,9 @@ impl<S: Sink> Writer<S> {
             head.extend_from_slice(bytes);
         }
         out.write_at(0, &head)?;
+        progress.report(Phase::Syncing, 0, 1);
         let published = out.into_sink()?.publish()?;
+        progress.report(Phase::Syncing, 1, 1);
         Ok((
             Summary {
                 records: record_count,
@@ -842,22 +927,14 @@ impl<S: Sink> Writer<S> {
                 seed,
                 slot_count,
                 max_displacement: max_disp,
-                distinct_keys: entries.len() as u64,
+                distinct_keys: hashes.len(),
                 sort_runs,
+                hash_runs: spilled.runs,
+                spilled_bytes: spilled.bytes,
             },
             published,
         ))
     }
-}
-
-/// Sorts the hash entries into the canonical order of
-/// `zidx_format::placement::sort_canonical` (by hash, then offset), on
-/// every core. Offsets are distinct, so the order is total and any correct
-/// sort gives the same entries, and the file the same bytes, whatever the
-/// number of threads (`RAYON_NUM_THREADS`).
-fn sort_entries(entries: &mut [HashedRecord]) {
-    use rayon::slice::ParallelSliceMut;
-    entries.par_sort_unstable();
 }
 
 /// The hash kept for each record while records arrive (see
@@ -986,190 +1063,272 @@ fn read_key<S: Sink>(
     Ok(key)
 }
 
-/// Recomputes every live entry's hash under `seed`, reading keys back in
-/// one sequential pass. With several values per key, only the first record
-/// of each group has an entry (SPEC.md §12.3).
-fn rehash<S: Sink>(
-    out: &mut Buffered<S>,
-    plan: &Plan,
-    hasher: &TableHash,
-    entries: &mut Vec<HashedRecord>,
-    dropped: &[u64],
-    records_len: u64,
-) -> Result<(), WriteError> {
-    entries.clear();
-    let mut dropped = dropped.iter().copied().peekable();
-    let mut scan = Scanner::new(out, plan, records_len);
-    let mut previous: Option<Vec<u8>> = None;
-    while let Some(Scanned { offset, key }) = scan.next()? {
-        if dropped.next_if_eq(&offset).is_some() {
-            continue;
+/// How [`Options::memory`] is shared: the records of an ordered build
+/// (at most [`Options::sort_buffer`]) and the hash entries, after
+/// [`MEMORY_RESERVE`] for buffers.
+struct Budgets {
+    records: usize,
+    entries: usize,
+}
+
+impl Budgets {
+    fn new(options: &Options, ordered: bool) -> Budgets {
+        let available = options.memory.saturating_sub(MEMORY_RESERVE);
+        let records = if ordered {
+            options.sort_buffer.min(available / 2)
+        } else {
+            0
+        };
+        Budgets {
+            records,
+            entries: available - records,
         }
-        if plan.multi_value {
-            if previous.as_deref() == Some(key) {
+    }
+}
+
+/// The error for a failed read or write of a sorted run in `spill`.
+fn spill_error(spill: &SpillDir, op: &'static str) -> impl Fn(std::io::Error) -> WriteError {
+    let path: PathBuf = spill.path().to_path_buf();
+    move |source| WriteError::Io {
+        op,
+        path: path.clone(),
+        source,
+    }
+}
+
+/// Sorted runs written to temporary files, for the [`Summary`].
+#[derive(Default)]
+struct Spilled {
+    runs: u64,
+    bytes: u64,
+}
+
+impl Spilled {
+    fn add<T: crate::spill_sort::FixedItem>(&mut self, sorted: &SortedEntries<T>) {
+        self.runs += sorted.spilled_runs();
+        self.bytes += sorted.spilled_bytes();
+    }
+}
+
+/// What [`Passes::find_duplicates`] found.
+struct Duplicates {
+    /// Offsets of the records that the duplicate policy drops, sorted.
+    dropped: SortedEntries<u64>,
+    /// The seed derivation over the surviving keys' digests (1.1).
+    seeds: SeedDeriver,
+}
+
+/// The passes of [`Writer::finish_into`] over the records and the sorted
+/// hash entries.
+struct Passes<'a, S: Sink> {
+    out: &'a mut Buffered<S>,
+    plan: &'a Plan,
+    spill: &'a SpillDir,
+    progress: &'a mut Reporter,
+}
+
+impl<S: Sink> Passes<'_, S> {
+    /// Hashes every key with `hasher`, reading the records in one
+    /// sequential pass, and sorts the entries in at most `budget` bytes.
+    /// With several values per key, only the first record of each group
+    /// has an entry (SPEC.md §12.3).
+    fn hash_records(
+        &mut self,
+        hasher: &TableHash,
+        records_len: u64,
+        budget: usize,
+    ) -> Result<SortedEntries<HashedRecord>, WriteError> {
+        let mut sorter = SpillSorter::new(budget, self.spill.clone());
+        let write_error = spill_error(self.spill, "write a sorted run in");
+        let multi_value = self.plan.multi_value;
+        let mut scan = Scanner::new(self.out, self.plan, records_len);
+        let mut previous: Option<Vec<u8>> = None;
+        let mut count = 0u64;
+        self.progress.report(Phase::Hashing, 0, records_len);
+        while let Some(Scanned { offset, key }) = scan.next()? {
+            count += 1;
+            if count.is_multiple_of(REPORT_EVERY) {
+                self.progress.report(Phase::Hashing, offset, records_len);
+            }
+            if multi_value {
+                if previous.as_deref() == Some(key) {
+                    continue;
+                }
+                let p = previous.get_or_insert_with(Vec::new);
+                p.clear();
+                p.extend_from_slice(key);
+            }
+            sorter
+                .push(HashedRecord::new(hasher.hash(key), offset))
+                .map_err(&write_error)?;
+        }
+        self.progress
+            .report(Phase::Hashing, records_len, records_len);
+        let n = sorter.len();
+        self.progress.report(Phase::Sorting, 0, n);
+        let sorted = sorter.finish().map_err(&write_error)?;
+        self.progress.report(Phase::Sorting, n, n);
+        Ok(sorted)
+    }
+
+    /// Finds records with equal keys among `entries` (sorted by hash,
+    /// offset) and applies the duplicate policy. Only entries that share a
+    /// hash have their keys read, and a group of equal hashes keeps one
+    /// entry per distinct key (at most 255 of them), however many records
+    /// repeat a key. The inner `Err` asks for another seed: more than 255
+    /// different keys share one full hash, which no table could hold.
+    fn find_duplicates(
+        &mut self,
+        options: &Options,
+        entries: &mut SortedEntries<HashedRecord>,
+        records_len: u64,
+        dropped_budget: usize,
+    ) -> Result<Result<Duplicates, String>, WriteError> {
+        let read_error = spill_error(self.spill, "read a sorted run from");
+        let write_error = spill_error(self.spill, "write a sorted run in");
+        let (codec, base) = (self.plan.codec, self.plan.records_offset());
+        let mut dropped = SpillSorter::<u64>::new(dropped_budget, self.spill.clone());
+        let mut seeds = SeedDeriver::new();
+        let total = entries.len();
+        let mut stream = entries.stream().map_err(&read_error)?;
+        // The current group of equal hashes: its hash; its only entry
+        // while it has one (whose key is not read); then each distinct
+        // key with the offset of the record that survives so far.
+        let mut group: Option<u64> = None;
+        let mut lone: Option<u64> = None;
+        let mut distinct: Vec<(Vec<u8>, u64)> = Vec::new();
+        let mut done = 0u64;
+        self.progress.report(Phase::Duplicates, 0, total);
+        for e in stream.by_ref() {
+            done += 1;
+            self.progress.tick(Phase::Duplicates, done, total);
+            if group != Some(e.hash) {
+                if let Some(hash) = group {
+                    for _ in 0..distinct.len().max(1) {
+                        seeds.add(hash);
+                    }
+                }
+                group = Some(e.hash);
+                lone = Some(e.offset);
+                distinct.clear();
                 continue;
             }
-            let p = previous.get_or_insert_with(Vec::new);
-            p.clear();
-            p.extend_from_slice(key);
-        }
-        entries.push(HashedRecord::new(hasher.hash(key), offset));
-    }
-    Ok(())
-}
-
-/// Finds records with equal keys among `entries` (sorted by hash, offset)
-/// and applies the duplicate policy: dropped records move to `dropped`.
-/// The inner `Err` asks for another seed: more than 255 different keys share
-/// one full hash, which no table could hold.
-fn deduplicate<S: Sink>(
-    out: &mut Buffered<S>,
-    plan: &Plan,
-    options: &Options,
-    entries: &mut Vec<HashedRecord>,
-    dropped: &mut Vec<u64>,
-) -> Result<Result<(), String>, WriteError> {
-    let mut i = 0;
-    while i < entries.len() {
-        let hash = entries[i].hash;
-        let run_end = i + entries[i..].iter().take_while(|e| e.hash == hash).count();
-        if run_end - i > 1 {
-            // (key, index of the surviving entry) for each distinct key.
-            let mut distinct: Vec<(Vec<u8>, usize)> = Vec::new();
-            for j in i..run_end {
-                let key = read_key(out, plan.codec, plan.records_offset(), entries[j].offset)?;
-                match distinct.iter().position(|(k, _)| *k == key) {
-                    Some(d) => match options.on_duplicate {
-                        // `keep` builds are ordered, and their entries hold
-                        // one record per distinct key: reaching here would
-                        // be a bug, reported rather than dropping a record.
-                        OnDuplicate::Error | OnDuplicate::Keep => {
-                            let (first, second) =
-                                (entries[distinct[d].1].offset, entries[j].offset);
-                            return Err(WriteError::DuplicateKey {
-                                key,
-                                first: record_ordinal(entries, first & !DROPPED_DUPLICATE),
-                                second: record_ordinal(entries, second),
-                            });
-                        }
-                        OnDuplicate::First => entries[j].offset |= DROPPED_DUPLICATE,
-                        OnDuplicate::Last => {
-                            entries[distinct[d].1].offset |= DROPPED_DUPLICATE;
-                            distinct[d].1 = j;
-                        }
-                    },
-                    None if distinct.len() > MAX_DISPLACEMENT as usize => {
-                        return Ok(Err(format!(
-                            "more than {} different keys share the hash {hash:#018x}",
-                            MAX_DISPLACEMENT + 1
-                        )));
+            if let Some(first) = lone.take() {
+                distinct.push((read_key(self.out, codec, base, first)?, first));
+            }
+            let key = read_key(self.out, codec, base, e.offset)?;
+            match distinct.iter().position(|(k, _)| *k == key) {
+                Some(d) => match options.on_duplicate {
+                    // `keep` builds are ordered, and their entries hold
+                    // one record per distinct key: reaching here would be
+                    // a bug, reported rather than dropping a record.
+                    OnDuplicate::Error | OnDuplicate::Keep => {
+                        let first = distinct[d].1;
+                        drop(stream);
+                        return Err(WriteError::DuplicateKey {
+                            key,
+                            first: self.ordinal(records_len, first)?,
+                            second: self.ordinal(records_len, e.offset)?,
+                        });
                     }
-                    None => distinct.push((key, j)),
+                    OnDuplicate::First => dropped.push(e.offset).map_err(&write_error)?,
+                    OnDuplicate::Last => {
+                        dropped.push(distinct[d].1).map_err(&write_error)?;
+                        distinct[d].1 = e.offset;
+                    }
+                },
+                None if distinct.len() > MAX_DISPLACEMENT as usize => {
+                    return Ok(Err(format!(
+                        "more than {} different keys share the hash {:#018x}",
+                        MAX_DISPLACEMENT + 1,
+                        e.hash
+                    )));
                 }
+                None => distinct.push((key, e.offset)),
             }
         }
-        i = run_end;
-    }
-    entries.retain(|e| {
-        if e.offset & DROPPED_DUPLICATE != 0 {
-            dropped.push(e.offset & !DROPPED_DUPLICATE);
-            false
-        } else {
-            true
+        stream.check().map_err(&read_error)?;
+        if let Some(hash) = group {
+            for _ in 0..distinct.len().max(1) {
+                seeds.add(hash);
+            }
         }
-    });
-    dropped.sort_unstable();
-    Ok(Ok(()))
+        Ok(Ok(Duplicates {
+            dropped: dropped.finish().map_err(&write_error)?,
+            seeds,
+        }))
+    }
+
+    /// 0-based insertion index of the record at `offset` of an unordered
+    /// build: the number of records before it. For an error message only:
+    /// it reads the records up to `offset`.
+    fn ordinal(&mut self, records_len: u64, offset: u64) -> Result<u64, WriteError> {
+        let mut scan = Scanner::new(self.out, self.plan, records_len);
+        let mut n = 0u64;
+        while let Some(r) = scan.next()? {
+            if r.offset >= offset {
+                break;
+            }
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Removes the `dropped` records (sorted offsets) from the records
+    /// section, moving the others down in place, front to back. Returns the
+    /// new records length and checksum.
+    fn compact(
+        &mut self,
+        base: u64,
+        dropped: &mut SortedEntries<u64>,
+        records_len: u64,
+    ) -> Result<(u64, u64), WriteError> {
+        let read_error = spill_error(self.spill, "read a sorted run from");
+        let codec = self.plan.codec;
+        let mut sum = Checksum::new();
+        let mut buf = vec![0u8; BUFFER];
+        let (mut read, mut write) = (0u64, 0u64);
+        let mut stream = dropped.stream().map_err(&read_error)?;
+        self.progress.report(Phase::Compacting, 0, records_len);
+        loop {
+            let next = stream.next();
+            let live_end = next.unwrap_or(records_len);
+            // The live records between two dropped ones. The destination
+            // is never after the source, and each chunk is read before it
+            // is overwritten.
+            let mut copied = 0u64;
+            while read + copied < live_end {
+                let n = chunk_len(live_end - read - copied, buf.len());
+                self.out.read_at(base + read + copied, &mut buf[..n])?;
+                if write != read {
+                    self.out.write_at(base + write + copied, &buf[..n])?;
+                }
+                sum.update(&buf[..n]);
+                copied += n as u64;
+            }
+            write += copied;
+            let Some(at) = next else { break };
+            read = at + record_len_at(self.out, codec, base, at)?;
+            self.progress.report(Phase::Compacting, read, records_len);
+        }
+        stream.check().map_err(&read_error)?;
+        self.out.truncate(base + write)?;
+        self.progress
+            .report(Phase::Compacting, records_len, records_len);
+        Ok((write, sum.finish()))
+    }
 }
 
-/// 0-based insertion index of the record at `offset`: the number of
-/// records before it, all of which are still in `entries` during
-/// deduplication (dropped ones marked with [`DROPPED_DUPLICATE`]).
-fn record_ordinal(entries: &[HashedRecord], offset: u64) -> u64 {
-    entries
-        .iter()
-        .filter(|e| e.offset & !DROPPED_DUPLICATE < offset)
-        .count() as u64
-}
-
-/// Removes the dropped duplicates from the records section, moving live
-/// records down in place, and updates the entries' offsets. Returns the new
-/// records length and checksum. Leaves `entries` sorted by offset.
-///
-/// Every record is either live (in `entries`) or dropped (in `dropped`), so a
-/// record's length is the distance to the next offset in either list: no
-/// pass over the file is needed to find them.
-fn compact<S: Sink>(
+/// The length of the record at records offset `offset`.
+fn record_len_at<S: Sink>(
     out: &mut Buffered<S>,
+    codec: RecordCodec,
     base: u64,
-    entries: &mut [HashedRecord],
-    dropped: &mut [u64],
-    records_len: u64,
-) -> Result<(u64, u64), WriteError> {
-    {
-        use rayon::slice::ParallelSliceMut;
-        entries.par_sort_unstable_by_key(|e| e.offset);
-    }
-    dropped.sort_unstable();
-    let mut sum = Checksum::new();
-    let mut buf = vec![0u8; BUFFER];
-    // Records before the first dropped one stay where they are: hash them in
-    // large reads.
-    let unmoved = dropped.first().copied().unwrap_or(records_len);
-    let mut done = 0u64;
-    while done < unmoved {
-        let n = chunk_len(unmoved - done, buf.len());
-        out.read_at(base + done, &mut buf[..n])?;
-        sum.update(&buf[..n]);
-        done += n as u64;
-    }
-    let mut write_pos = unmoved;
-    let mut next_dropped = 0;
-    for i in entries.partition_point(|e| e.offset < unmoved)..entries.len() {
-        let offset = entries[i].offset;
-        while dropped.get(next_dropped).is_some_and(|&d| d <= offset) {
-            next_dropped += 1;
-        }
-        let next_live = entries.get(i + 1).map_or(records_len, |e| e.offset);
-        let len = next_live.min(dropped.get(next_dropped).copied().unwrap_or(records_len)) - offset;
-        // Copy front to back: the destination is never after the source.
-        let mut copied = 0u64;
-        while copied < len {
-            let n = chunk_len(len - copied, buf.len());
-            out.read_at(base + offset + copied, &mut buf[..n])?;
-            out.write_at(base + write_pos + copied, &buf[..n])?;
-            sum.update(&buf[..n]);
-            copied += n as u64;
-        }
-        entries[i].offset = write_pos;
-        write_pos += len;
-    }
-    out.truncate(base + write_pos)?;
-    Ok((write_pos, sum.finish()))
-}
-
-#[cfg(test)]
-mod sort_tests {
-    use super::sort_entries;
-    use zidx_format::placement::{sort_canonical, HashedRecord};
-
-    /// The parallel sort gives the canonical order of zidx-format, with
-    /// ties on the hash (as hash collisions and multi-value keys make).
-    #[test]
-    fn the_parallel_sort_is_the_canonical_order() {
-        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut entries: Vec<HashedRecord> = (0..200_000u64)
-            .map(|offset| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                // Few distinct hashes, so that many ties need the offset.
-                HashedRecord::new(x % 5_000, offset * 7)
-            })
-            .collect();
-        let mut canonical = entries.clone();
-        sort_canonical(&mut canonical);
-        sort_entries(&mut entries);
-        assert!(entries == canonical);
-    }
+    offset: u64,
+) -> Result<u64, WriteError> {
+    let mut head = [0u8; RECORD_HEADER_SIZE];
+    let head = &mut head[..codec.head_len()];
+    out.read_at(base + offset, head)?;
+    let (key_len, value_len) = codec.lengths(head).unwrap_or((0, 0));
+    Ok(codec.spans(key_len, value_len).end)
 }

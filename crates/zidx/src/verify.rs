@@ -225,7 +225,7 @@ impl<S: Storage> Index<S> {
         // run of equal hashes to 255 records, which bounds the duplicate
         // search below.
         sort_canonical(&mut hashed);
-        let max_disp = max_displacement(&hashed, layout.slot_count())
+        let max_disp = max_displacement(hashed.iter().copied(), layout.slot_count())
             .map_err(|o| layout.unusable_seed(o.slot, o.displacement))?;
         if max_disp != layout.max_displacement() {
             return Err(layout.wrong_max_displacement(max_disp).into());
@@ -277,7 +277,12 @@ impl<S: Storage> Index<S> {
                 found => Err(mismatch(here, found, expected)),
             }
         };
-        emit_slots(&hashed, layout.slot_count(), max_disp, compare)?;
+        emit_slots(
+            hashed.iter().copied(),
+            layout.slot_count(),
+            max_disp,
+            compare,
+        )?;
         Ok(())
     }
 }

@@ -56,6 +56,7 @@ pub fn run(args: BuildArgs) -> Outcome {
         .with_ordered(args.ordered)
         .with_record_checksums(args.checked)
         .with_sort_buffer(args.sort_buffer)
+        .with_memory(args.memory.unwrap_or_else(zidx_writer::default_memory))
         .with_replace(if args.force {
             Replace::Any
         } else {
@@ -112,17 +113,16 @@ pub fn run(args: BuildArgs) -> Outcome {
             (read.blank_lines, None)
         }
     };
-    // Finishing sorts the keys, writes the hash table and syncs: seconds for
-    // tens of millions of records, so say so.
+    // Finishing sorts the keys, writes the hash table and syncs: minutes
+    // for hundreds of millions of records, so each phase gets a bar.
     if !progress.is_hidden() {
         progress.set_style(
-            ProgressStyle::with_template("{spinner} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ProgressStyle::with_template("{msg} [{bar:30}] {percent:>3}%, eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
         );
-        progress.set_message(format!(
-            "{record} records read; writing the hash table and syncing"
-        ));
-        progress.enable_steady_tick(std::time::Duration::from_millis(100));
+        progress.set_message(format!("{record} records read"));
+        writer.on_progress(progress.clone());
     }
     let finished = writer.finish();
     signals::clear_pending();

@@ -152,6 +152,24 @@ impl BuildOutput {
         }
     }
 
+    /// Shows each phase of `finish` on `bar`: its name (and shard), how
+    /// far it is, and an estimate of the time left.
+    pub fn on_progress(&mut self, bar: indicatif::ProgressBar) {
+        match self {
+            BuildOutput::One(w) | BuildOutput::Shard { writer: w, .. } => {
+                let mut phase = PhaseBar::new(bar, None);
+                w.on_progress(move |p| phase.show(p));
+            }
+            BuildOutput::Set { writer, .. } => {
+                let mut phase = PhaseBar::new(bar, Some(writer.shard_count()));
+                writer.on_progress(move |shard, p| {
+                    phase.shard = shard;
+                    phase.show(p);
+                });
+            }
+        }
+    }
+
     /// For a set: the routing (seed, N) that picks the line map of a key.
     pub fn router(&self) -> Option<(u64, u32)> {
         match self {
@@ -186,5 +204,39 @@ impl BuildOutput {
                 })
             }
         }
+    }
+}
+
+/// A progress bar that restarts at each phase of a build's `finish`.
+struct PhaseBar {
+    bar: indicatif::ProgressBar,
+    /// Shards of a set being built, and the one finishing.
+    shards: Option<usize>,
+    shard: usize,
+    current: Option<(usize, zidx_writer::Phase)>,
+}
+
+impl PhaseBar {
+    fn new(bar: indicatif::ProgressBar, shards: Option<usize>) -> PhaseBar {
+        PhaseBar {
+            bar,
+            shards,
+            shard: 0,
+            current: None,
+        }
+    }
+
+    fn show(&mut self, p: zidx_writer::Progress) {
+        if self.current != Some((self.shard, p.phase)) {
+            self.current = Some((self.shard, p.phase));
+            // A new phase: its own length, and an estimate from its own rate.
+            self.bar.reset();
+            self.bar.set_length(p.total.max(1));
+            self.bar.set_message(match self.shards {
+                Some(n) => format!("shard {}/{n}: {}", self.shard + 1, p.phase.name()),
+                None => p.phase.name().to_string(),
+            });
+        }
+        self.bar.set_position(p.done);
     }
 }
