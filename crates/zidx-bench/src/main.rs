@@ -190,6 +190,10 @@ enum Command {
         /// writer's, 256 MiB).
         #[arg(long)]
         sort_buffer_mib: Option<usize>,
+        /// The writer's memory budget in MiB (`Options::with_memory`;
+        /// default: the writer's, a quarter of RAM, at most 1 GiB).
+        #[arg(long)]
+        memory_mib: Option<usize>,
     },
     /// Look up keys of INDEX one at a time, for a profiler: only
     /// `count_lookups::run_lookups` does the lookups, so that valgrind's
@@ -343,6 +347,7 @@ fn main() -> ExitCode {
             ordered,
             checked,
             sort_buffer_mib,
+            memory_mib,
         } => scale::gen_build(
             records,
             &out,
@@ -351,6 +356,7 @@ fn main() -> ExitCode {
                 ordered,
                 checked,
                 sort_buffer: sort_buffer_mib.map(|m| m << 20),
+                memory: memory_mib.map(|m| m << 20),
             },
         ),
         Command::BuildOne { system, data, dir } => measure::child_main(&system, &data, &dir),

@@ -27,6 +27,57 @@ pub struct GenOptions {
     pub checked: bool,
     /// Sort memory of an ordered build, bytes (default: the writer's).
     pub sort_buffer: Option<usize>,
+    /// The writer's memory budget, bytes (default: the writer's).
+    pub memory: Option<usize>,
+}
+
+/// Bytes in the process's open files that have no name (the writer's
+/// spilled runs are unnamed temporary files, invisible in a directory
+/// listing): read through `/proc/self/fd`, whose links stat the open file.
+fn unnamed_file_bytes() -> u64 {
+    let Ok(fds) = std::fs::read_dir("/proc/self/fd") else {
+        return 0;
+    };
+    fds.flatten()
+        .filter(|fd| {
+            std::fs::read_link(fd.path())
+                .is_ok_and(|target| target.to_string_lossy().ends_with(" (deleted)"))
+        })
+        .filter_map(|fd| std::fs::metadata(fd.path()).ok())
+        .filter(|meta| meta.is_file())
+        .map(|meta| meta.len())
+        .sum()
+}
+
+/// Samples [`unnamed_file_bytes`] every 50 ms on a thread until dropped,
+/// keeping the largest value: the peak temporary disk of a build.
+struct TempDiskSampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<u64>>,
+}
+
+impl TempDiskSampler {
+    fn start() -> TempDiskSampler {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut peak = 0;
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(unnamed_file_bytes());
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            peak
+        });
+        TempDiskSampler {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn peak(mut self) -> u64 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.take().map_or(0, |t| t.join().unwrap_or(0))
+    }
 }
 
 /// Writes `records` random records (keys 8-40 bytes, values 8-64 bytes,
@@ -59,6 +110,10 @@ pub fn gen_build(records: u64, out: &Path, gen: &GenOptions) -> Result<()> {
     if let Some(bytes) = gen.sort_buffer {
         options = options.with_sort_buffer(bytes);
     }
+    if let Some(bytes) = gen.memory {
+        options = options.with_memory(bytes);
+    }
+    let sampler = TempDiskSampler::start();
     let mut writer = zidx_writer::Writer::create(out, options.clone())?;
     let (mut key, mut value) = (Vec::with_capacity(40), Vec::with_capacity(64));
     for i in 0..records {
@@ -71,6 +126,7 @@ pub fn gen_build(records: u64, out: &Path, gen: &GenOptions) -> Result<()> {
     let inserted = start.elapsed();
     let summary = writer.finish()?;
     let total = start.elapsed();
+    let temp_peak = sampler.peak();
     let others = cpu.and_then(|c| c.others_since());
     let size = std::fs::metadata(out)?.len();
     println!(
@@ -84,6 +140,13 @@ pub fn gen_build(records: u64, out: &Path, gen: &GenOptions) -> Result<()> {
     println!(
         "build total    {:.1} s (insert, seed, sort, slots, fsync, rename)",
         total.as_secs_f64()
+    );
+    println!(
+        "memory budget  {} MiB; hash entries spilled in {} runs, {} MiB written to temporary files, at most {} MiB at once",
+        options.memory >> 20,
+        summary.hash_runs,
+        summary.spilled_bytes >> 20,
+        temp_peak >> 20
     );
     if gen.ordered {
         println!(
