@@ -66,3 +66,61 @@ fn a_file_of_only_invalid_lines_fails_at_line_one() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn a_memory_budget_below_the_buffers_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.tsv");
+    std::fs::write(&input, "a\t1\n").unwrap();
+    let out = dir.path().join("out.zidx");
+    let output = Command::new(env!("CARGO_BIN_EXE_zidx"))
+        .arg("build")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .args(["--memory", "16MiB"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("\"16MiB\" is less than 64MiB"), "{stderr}");
+    assert!(!out.exists());
+}
+
+/// A build whose hash entries exceed `--memory` (2.2M records: 35 MB of
+/// entries against 32 MiB of a 64 MiB budget) spills them and gives the
+/// same bytes as a build in the default budget, leaving no file behind.
+#[test]
+fn a_build_past_its_memory_budget_gives_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.tsv");
+    let mut text = Vec::with_capacity(40 << 20);
+    for i in 0..2_200_000u32 {
+        writeln!(text, "k{i}\t{}", i.wrapping_mul(7)).unwrap();
+    }
+    std::fs::write(&input, text).unwrap();
+    let build = |name: &str, memory: Option<&str>| {
+        let out = dir.path().join(name);
+        let mut command = Command::new(env!("CARGO_BIN_EXE_zidx"));
+        command.arg("build").arg(&input).arg("-o").arg(&out);
+        if let Some(memory) = memory {
+            command.args(["--memory", memory]);
+        }
+        let output = command.output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        std::fs::read(out).unwrap()
+    };
+    let tight = build("tight.zidx", Some("64MiB"));
+    let roomy = build("roomy.zidx", None);
+    assert!(tight == roomy, "the budget changed the bytes");
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["in.tsv", "roomy.zidx", "tight.zidx"]);
+}
