@@ -131,7 +131,11 @@ pub fn gen_build(records: u64, out: &Path, gen: &GenOptions) -> Result<()> {
     let size = std::fs::metadata(out)?.len();
     println!(
         "options        {}{}{}",
-        if gen.v1_0 { "format 1.0" } else { "default format" },
+        if gen.v1_0 {
+            "format 1.0"
+        } else {
+            "default format"
+        },
         if gen.ordered { ", --ordered" } else { "" },
         if gen.checked { ", --checked" } else { "" }
     );

@@ -321,7 +321,8 @@ impl<T: FixedItem> Iterator for Stream<'_, T> {
 
 /// A k-way merge of sorted runs.
 pub(crate) struct Merge<'a, T: FixedItem> {
-    readers: Vec<BufReader<&'a File>>,
+    /// Each run's reader and the items left in it.
+    readers: Vec<RunReader<'a>>,
     /// Each run's next item, smallest first.
     heap: BinaryHeap<Reverse<(T, usize)>>,
     error: Option<io::Error>,
@@ -334,7 +335,10 @@ impl<'a, T: FixedItem> Merge<'a, T> {
         let mut readers = Vec::with_capacity(count);
         for run in runs.iter_mut() {
             run.file.seek(SeekFrom::Start(0))?;
-            readers.push(BufReader::with_capacity(RUN_BUFFER, &run.file));
+            readers.push(RunReader {
+                reader: BufReader::with_capacity(RUN_BUFFER, &run.file),
+                left: run.items,
+            });
         }
         let mut merge = Merge {
             readers,
@@ -343,21 +347,11 @@ impl<'a, T: FixedItem> Merge<'a, T> {
             bytes: vec![0u8; T::SIZE],
         };
         for run in 0..merge.readers.len() {
-            if let Some(item) = merge.read(run)? {
+            if let Some(item) = read_item::<T>(&mut merge.readers[run], &mut merge.bytes)? {
                 merge.heap.push(Reverse((item, run)));
             }
         }
         Ok(merge)
-    }
-
-    /// The next item of run `run`, or `None` at its end.
-    fn read(&mut self, run: usize) -> io::Result<Option<T>> {
-        let reader = &mut self.readers[run];
-        match reader.read_exact(&mut self.bytes) {
-            Ok(()) => Ok(Some(T::get(&self.bytes))),
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
-            Err(e) => Err(e),
-        }
     }
 
     /// The error that ended the merge early, if one did.
@@ -373,20 +367,47 @@ impl<T: FixedItem> Iterator for Merge<'_, T> {
     type Item = T;
 
     fn next(&mut self) -> Option<T> {
-        let Reverse((item, run)) = self.heap.pop()?;
-        match self.read(run) {
-            Ok(Some(next)) => self.heap.push(Reverse((next, run))),
-            Ok(None) => {}
+        let Merge {
+            readers,
+            heap,
+            error,
+            bytes,
+        } = self;
+        // The smallest head is replaced in place by its run's next item:
+        // one sift-down per item instead of a pop and a push.
+        let mut top = heap.peek_mut()?;
+        let Reverse((item, run)) = *top;
+        match read_item::<T>(&mut readers[run], bytes) {
+            Ok(Some(next)) => *top = Reverse((next, run)),
+            Ok(None) => drop(std::collections::binary_heap::PeekMut::pop(top)),
             Err(e) => {
+                drop(top);
                 // Stop here: an entry missing from the middle would build
                 // a wrong table, so the caller must see the error.
-                self.error = Some(e);
-                self.heap.clear();
+                *error = Some(e);
+                heap.clear();
                 return None;
             }
         }
         Some(item)
     }
+}
+
+/// A run being read: it ends after the items it was written with, so a
+/// run file that came back shorter is an error, not a shorter stream.
+struct RunReader<'a> {
+    reader: BufReader<&'a File>,
+    left: u64,
+}
+
+/// The next item of a run, or `None` at its end.
+fn read_item<T: FixedItem>(run: &mut RunReader<'_>, bytes: &mut [u8]) -> io::Result<Option<T>> {
+    if run.left == 0 {
+        return Ok(None);
+    }
+    run.reader.read_exact(bytes)?;
+    run.left -= 1;
+    Ok(Some(T::get(bytes)))
 }
 
 #[cfg(test)]
@@ -411,6 +432,25 @@ mod tests {
         let again: Vec<u64> = sorted.stream().unwrap().collect();
         assert_eq!(out, again);
         (out, sorted.spilled_runs())
+    }
+
+    /// A run file that lost its tail (truncated behind the writer's back)
+    /// ends the stream with an error instead of fewer items.
+    #[test]
+    fn a_run_that_came_back_short_is_an_error() {
+        let mut s = SpillSorter::<u64>::new(0, dir());
+        for i in 0..20_000u64 {
+            s.push(i).unwrap();
+        }
+        let mut sorted = s.finish().unwrap();
+        let Inner::Runs(runs) = &mut sorted.inner else {
+            panic!("20,000 items in a 64 KiB budget must spill");
+        };
+        runs[1].file.set_len(8 * 100).unwrap();
+        let mut stream = sorted.stream().unwrap();
+        let items = stream.by_ref().count();
+        assert!(items < 20_000, "{items}");
+        assert!(stream.check().is_err());
     }
 
     proptest::proptest! {
