@@ -60,7 +60,6 @@ impl BlockCache {
     }
 
     /// Blocks held.
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.blocks.len()
     }

@@ -49,7 +49,8 @@ pub struct HttpOptions {
     /// Limit on connecting (DNS included). Default 10 s.
     pub connect_timeout: Duration,
     /// Limit on one whole request, body included. Default 30 s
-    /// ([`download`] allows it per 1 MiB of body).
+    /// ([`download`] applies it to each read of the body instead: a large
+    /// file takes as long as it takes, a stalled one fails).
     pub request_timeout: Duration,
     /// Use the `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY` environment, as
     /// most HTTP clients do. Default true.
@@ -77,7 +78,9 @@ impl Default for HttpOptions {
 }
 
 impl HttpOptions {
-    fn agent(&self) -> ureq::Agent {
+    /// The client; with `whole_file`, the request timeout bounds each
+    /// read of the body (a stall) rather than the whole transfer.
+    fn agent(&self, whole_file: bool) -> ureq::Agent {
         let proxy = match self.proxy_from_env {
             true => ureq::Proxy::try_from_env(),
             false => None,
@@ -86,7 +89,8 @@ impl HttpOptions {
             // Statuses are looked at here, each with its own meaning.
             .http_status_as_error(false)
             .timeout_connect(Some(self.connect_timeout))
-            .timeout_global(Some(self.request_timeout))
+            .timeout_global((!whole_file).then_some(self.request_timeout))
+            .timeout_per_read(whole_file.then_some(self.request_timeout))
             .proxy(proxy)
             .user_agent(concat!("zidx-http/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -103,6 +107,9 @@ pub struct HttpStats {
     pub bytes: u64,
     /// Requests that were retries of a failed one.
     pub retries: u64,
+    /// Bytes of blocks in the cache now (at most
+    /// [`HttpOptions::cache_bytes`]).
+    pub cached_bytes: u64,
 }
 
 #[derive(Debug, Default)]
@@ -167,7 +174,7 @@ impl HttpStorage {
         let blocks = usize::try_from(options.cache_bytes / options.block_size).unwrap_or(0);
         let mut storage = HttpStorage {
             url: url.to_string(),
-            agent: options.agent(),
+            agent: options.agent(false),
             options,
             len: 0,
             validator: Validator::None(None),
@@ -194,6 +201,7 @@ impl HttpStorage {
             requests: self.counters.requests.load(Ordering::Relaxed),
             bytes: self.counters.bytes.load(Ordering::Relaxed),
             retries: self.counters.retries.load(Ordering::Relaxed),
+            cached_bytes: self.lock().len() as u64 * self.options.block_size,
         }
     }
 
@@ -669,14 +677,7 @@ pub fn download(url: &str, options: &HttpOptions, limit: u64) -> Result<Vec<u8>,
     let blocks = 0;
     let storage = HttpStorage {
         url: url.to_string(),
-        agent: {
-            // A large file takes longer: allow the request timeout per MiB
-            // once the length is known; until then the connect timeout and
-            // the read itself bound it.
-            let mut o = options.clone();
-            o.request_timeout = o.request_timeout.saturating_mul(1 << 12);
-            o.agent()
-        },
+        agent: options.agent(true),
         options,
         len: 0,
         validator: Validator::None(None),

@@ -315,3 +315,36 @@ fn download_is_bounded() {
         "{e}"
     );
 }
+
+#[test]
+fn the_cache_stays_within_its_size_and_serves_repeats() {
+    let server = FaultServer::start(file(), |_| Reply::Good);
+    let mut o = options();
+    o.cache_bytes = 16 << 10;
+    let index = open_url(&server.url, o).unwrap();
+    let s = index.storage();
+    for i in (0..N).step_by(23) {
+        assert_eq!(
+            index.get(format!("key-{i}").as_bytes()).unwrap(),
+            Some(value(i))
+        );
+        assert!(s.stats().cached_bytes <= 16 << 10, "{:?}", s.stats());
+        // The key just read is served from the cache.
+        let before = s.stats().requests;
+        assert_eq!(
+            index.get(format!("key-{i}").as_bytes()).unwrap(),
+            Some(value(i))
+        );
+        assert_eq!(s.stats().requests, before);
+    }
+    // The first keys' blocks were evicted: reading one again is a request.
+    let before = s.stats().requests;
+    assert_eq!(index.get(b"key-0").unwrap(), Some(value(0)));
+    assert!(s.stats().requests > before);
+    // No cache at all: every read is a request, and answers still agree.
+    let mut o = options();
+    o.cache_bytes = 0;
+    let index = open_url(&server.url, o).unwrap();
+    assert_eq!(index.get(b"key-77").unwrap(), Some(value(77)));
+    assert_eq!(index.storage().stats().cached_bytes, 0);
+}
