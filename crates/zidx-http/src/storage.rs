@@ -35,7 +35,9 @@ pub struct HttpOptions {
     pub coalesce_gap: u64,
     /// The largest request a prefetch coalesces ranges into. Default 1 MiB.
     pub max_request: u64,
-    /// Requests a prefetch runs at once. Default 4.
+    /// Requests a prefetch runs at once: a `get_many` group of 32 keys on a
+    /// large file needs about 32 per stage, and across a network they wait
+    /// in parallel. Default 16.
     pub parallel: usize,
     /// The longest single read: a record longer than this is refused
     /// rather than fetched into memory. Default 256 MiB.
@@ -66,7 +68,7 @@ impl Default for HttpOptions {
             cache_bytes: 16 << 20,
             coalesce_gap: 64 << 10,
             max_request: 1 << 20,
-            parallel: 4,
+            parallel: 16,
             max_read: 256 << 20,
             retries: 3,
             backoff: Duration::from_millis(100),
