@@ -17,7 +17,10 @@
 //!   `Content-Range` gives the file's length; its `ETag` / `Last-Modified`
 //!   become the validator every later request carries.
 //! * **A cold miss: one request**, for the key's run of slots.
-//! * **A cold hit: at most two**, the run of slots and the record.
+//! * **A cold hit: at most two**, the run of slots and the record. (Each
+//!   other key in the probed run whose 8-bit fingerprint matches adds the
+//!   read of its record: rare, at most 1 lookup in 100 in
+//!   crates/zidx-bench/results/HTTP.md.)
 //! * **Over-read rule.** Every request fetches whole aligned blocks of
 //!   [`HttpOptions::block_size`] bytes (4 KiB) covering the bytes asked
 //!   for *and the [`HttpOptions::read_ahead`] bytes (2 KiB) after them*. A
@@ -29,7 +32,7 @@
 //!   more than asked are transferred.
 //! * **[`Index::get_many`](zidx::Index::get_many)** asks for the slots of
 //!   a group of keys, then their records, through
-//!   [`Storage::prefetch`]: ranges closer than
+//!   [`Storage::prefetch`](zidx::Storage::prefetch): ranges closer than
 //!   [`HttpOptions::coalesce_gap`] are fetched by one request, and up to
 //!   [`HttpOptions::parallel`] requests run at once.
 //! * Fetched blocks stay in a bounded LRU cache of
