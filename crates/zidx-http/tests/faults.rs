@@ -348,3 +348,18 @@ fn the_cache_stays_within_its_size_and_serves_repeats() {
     assert_eq!(index.get(b"key-77").unwrap(), Some(value(77)));
     assert_eq!(index.storage().stats().cached_bytes, 0);
 }
+
+#[test]
+fn a_first_answer_claiming_a_huge_file_is_refused_by_the_parser() {
+    let server = FaultServer::start(file(), |_| Reply::HugeTotal);
+    let e = open_url(&server.url, options()).unwrap_err();
+    // The header's own length disagrees: a format error, nothing allocated
+    // or fetched beyond the first request.
+    assert!(matches!(e, zidx::Error::Format(_)), "{e}");
+    assert_eq!(server.requests(), 1);
+    let server = FaultServer::start(file(), |_| Reply::WrongContentRange);
+    assert!(matches!(
+        err_of(open_url(&server.url, options())),
+        HttpError::BadContentRange { .. }
+    ));
+}

@@ -78,6 +78,8 @@ pub enum Reply {
     OtherLength,
     /// Never answers (until the client gives up).
     Hang,
+    /// A correct 206 whose Content-Range claims a file of 2^64 - 1 bytes.
+    HugeTotal,
 }
 
 /// A test HTTP server on 127.0.0.1 serving `file`; `plan(n)` decides the
@@ -272,6 +274,18 @@ fn answer(mut conn: TcpStream, file: &[u8], req: &Seen, reply: Reply) -> std::io
                     "206 Partial Content",
                     "\"v1\"",
                     range206(len + 1, 0),
+                    body.len(),
+                )
+                .as_bytes(),
+            )?;
+            conn.write_all(body)?;
+        }
+        Reply::HugeTotal => {
+            conn.write_all(
+                head(
+                    "206 Partial Content",
+                    "\"v1\"",
+                    range206(u64::MAX, 0),
                     body.len(),
                 )
                 .as_bytes(),
