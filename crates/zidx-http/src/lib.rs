@@ -29,7 +29,10 @@
 //!   ends within `read_ahead` bytes of its header: records of up to about
 //!   2 KiB cost no extra round trip; a longer one costs one more request
 //!   for its rest. Per request at most `block_size + read_ahead` bytes
-//!   more than asked are transferred.
+//!   more than asked are transferred. A read that misses exactly where
+//!   the previous fetch ended (iterating, scanning) doubles the read-ahead
+//!   each time, up to [`HttpOptions::max_request`] (1 MiB), so that a
+//!   pass over the records takes a few large requests, not one per block.
 //! * **[`Index::get_many`](zidx::Index::get_many)** asks for the slots of
 //!   a group of keys, then their records, through
 //!   [`Storage::prefetch`](zidx::Storage::prefetch): ranges closer than

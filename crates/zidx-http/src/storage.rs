@@ -146,6 +146,10 @@ pub struct HttpStorage {
     validator: Validator,
     cache: Mutex<BlockCache>,
     counters: Counters,
+    /// Where the last fetch of a read ended and the read-ahead it used:
+    /// a read that misses exactly there is reading on (iteration, scans),
+    /// and gets twice the read-ahead, up to `max_request`.
+    sequential: Mutex<(u64, u64)>,
 }
 
 /// One response's headers that matter.
@@ -182,6 +186,7 @@ impl HttpStorage {
             validator: Validator::None(None),
             cache: Mutex::new(BlockCache::new(blocks)),
             counters: Counters::default(),
+            sequential: Mutex::new((u64::MAX, 0)),
         };
         let want = storage.options.first_fetch;
         let first = storage.with_retries(|s| s.first_request(want))?;
@@ -207,11 +212,13 @@ impl HttpStorage {
         }
     }
 
-    /// Empties the block cache, so that the next reads are cold.
+    /// Empties the block cache (and forgets the reading-on state), so that
+    /// the next reads are cold.
     pub fn clear_cache(&self) {
         let blocks =
             usize::try_from(self.options.cache_bytes / self.options.block_size).unwrap_or(0);
         *self.lock() = BlockCache::new(blocks);
+        *self.sequential.lock().unwrap_or_else(|e| e.into_inner()) = (u64::MAX, 0);
     }
 
     fn lock(&self) -> MutexGuard<'_, BlockCache> {
@@ -504,11 +511,16 @@ impl HttpStorage {
     /// The aligned span of blocks a miss at `range` fetches: the blocks
     /// covering it and `read_ahead` bytes more, within the file.
     fn span(&self, range: &Range<u64>) -> Range<u64> {
+        self.span_with(range, self.options.read_ahead)
+    }
+
+    /// [`span`](Self::span) with a read-ahead of `ahead` bytes.
+    fn span_with(&self, range: &Range<u64>, ahead: u64) -> Range<u64> {
         let bs = self.options.block_size;
         let start = range.start / bs * bs;
         let end = range
             .end
-            .saturating_add(self.options.read_ahead)
+            .saturating_add(ahead)
             .div_ceil(bs)
             .saturating_mul(bs)
             .min(self.len);
@@ -554,7 +566,20 @@ impl HttpStorage {
             None => (0, Vec::new()),
             Some(i) => {
                 let from = (first + i as u64) * bs;
-                let span = self.span(&(from..end));
+                let ahead = {
+                    let mut seq = self.sequential.lock().unwrap_or_else(|e| e.into_inner());
+                    let ahead = match *seq {
+                        (at, last) if at == from => last.saturating_mul(2).clamp(
+                            self.options.read_ahead,
+                            self.options.max_request.max(self.options.read_ahead),
+                        ),
+                        _ => self.options.read_ahead,
+                    };
+                    let span = self.span_with(&(from..end), ahead);
+                    *seq = (span.end, ahead);
+                    ahead
+                };
+                let span = self.span_with(&(from..end), ahead);
                 let bytes = self.fetch(&span)?;
                 self.store(span.start, &bytes);
                 (span.start, bytes)
@@ -685,6 +710,7 @@ pub fn download(url: &str, options: &HttpOptions, limit: u64) -> Result<Vec<u8>,
         validator: Validator::None(None),
         cache: Mutex::new(BlockCache::new(blocks)),
         counters: Counters::default(),
+        sequential: Mutex::new((u64::MAX, 0)),
     };
     let whole = 0..limit;
     storage.with_retries(|s| {

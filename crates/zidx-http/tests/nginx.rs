@@ -299,3 +299,33 @@ fn testdata_files_over_http_answer_like_local_ones() {
         "{e}"
     );
 }
+
+#[test]
+fn iteration_reads_on_in_growing_requests() {
+    let Some(nginx) = Nginx::start() else { return };
+    let bytes = index_bytes(N, 0);
+    let url = nginx.put("iter.zidx", &bytes);
+    let index = open_url(&url, options()).unwrap();
+    let storage = index.storage();
+    let mut at = 0;
+    nginx.take_log(&mut at, storage.stats().requests);
+    let mut n = 0u32;
+    for record in index.iter() {
+        let (key, value) = record.unwrap();
+        assert_eq!(key, format!("key-{n}").into_bytes());
+        assert_eq!(value, support::value(n));
+        n += 1;
+    }
+    assert_eq!(n, N);
+    let log = nginx.take_log(&mut at, storage.stats().requests);
+    // 1.4 MB of records: read-aheads of 2, 4, ... KiB up to 1 MiB, each
+    // request taking on where the last ended.
+    let records = index.layout().records().length;
+    assert!(records > 1 << 20, "{records}");
+    assert!(log.len() <= 14, "{} requests: {log:?}", log.len());
+    assert!(
+        log.iter()
+            .all(|l| l.status == 206 && l.bytes <= (1 << 20) + 8192),
+        "{log:?}"
+    );
+}
