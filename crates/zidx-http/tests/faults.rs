@@ -214,11 +214,17 @@ fn resets_and_5xx_are_retried_with_backoff() {
         2 => Reply::Good,
         3 => Reply::Status(500),
         4 => Reply::Reset,
+        5 => Reply::Status(416),
+        6 => Reply::Good,
+        7 => Reply::Status(429),
         _ => Reply::Good,
     });
     let index = open_url(&server.url, options()).unwrap();
-    assert_eq!(index.get(b"key-11").unwrap(), Some(value(11)));
-    assert_eq!(index.storage().stats().retries, 4);
+    // A record past the first 16 KiB: the slots' request fails three
+    // times, the record's once.
+    assert_eq!(index.get(b"key-4000").unwrap(), Some(value(4000)));
+    assert_eq!(index.storage().stats().retries, 6);
+    assert_eq!(server.requests(), 9);
 
     let server = FaultServer::start(file(), |_| Reply::Reset);
     let mut o = options();
