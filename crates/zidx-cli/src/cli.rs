@@ -323,7 +323,7 @@ zidx get words.zidx -- -1 --weird-key\n  zidx get words.zidx apple --default non
 cut -f1 queries.tsv | zidx get words.zidx - > hits.tsv"
 )]
 pub struct GetArgs {
-    /// The index
+    /// The index: a path, or an http:// or https:// URL (by HTTP range requests)
     pub index: PathBuf,
     /// Keys to look up (bytes as they are), or - to read keys from stdin
     #[arg(required = true)]
@@ -361,7 +361,7 @@ Examples:
   zidx scan words.zidx --reverse --limit 10 --keys-only"
 )]
 pub struct ScanArgs {
-    /// The index
+    /// The index: a path, or an http:// or https:// URL (by HTTP range requests)
     pub index: PathBuf,
     /// Only keys that start with this
     #[arg(long, value_name = "P", conflicts_with_all = ["from", "to", "through"])]
@@ -399,7 +399,7 @@ pub struct ScanArgs {
     after_help = "Examples:\n  zidx inspect words.zidx\n  zidx inspect words.zidx --json | jq .hash_index"
 )]
 pub struct InspectArgs {
-    /// The index
+    /// The index: a path, or an http:// or https:// URL (by HTTP range requests)
     pub index: PathBuf,
     /// Print JSON instead of text
     #[arg(long)]
@@ -414,7 +414,7 @@ pub struct InspectArgs {
 and exits 2.\n\nExamples:\n  zidx verify words.zidx"
 )]
 pub struct VerifyArgs {
-    /// The index
+    /// The index: a path, or an http:// or https:// URL (one plain GET, checked in memory)
     pub index: PathBuf,
     #[command(flatten)]
     pub read: ReadArgs,
@@ -434,7 +434,7 @@ Examples:\n  zidx dump words.zidx | head\n  zidx dump words.zidx | zidx build - 
 zidx dump --escaped blobs.zidx | zidx build - --format tsv-escaped -o copy.zidx"
 )]
 pub struct DumpArgs {
-    /// The index
+    /// The index: a path, or an http:// or https:// URL (by HTTP range requests)
     pub index: PathBuf,
     /// Write backslash escapes, for `zidx build --format tsv-escaped`
     #[arg(long)]
@@ -455,7 +455,7 @@ every key with backslash escapes, the input of `zidx get INDEX - --escaped`.\n\n
 Examples:\n  zidx keys words.zidx | head\n  zidx keys words.zidx | zidx get other.zidx -"
 )]
 pub struct KeysArgs {
-    /// The index
+    /// The index: a path, or an http:// or https:// URL (by HTTP range requests)
     pub index: PathBuf,
     /// Write keys with backslash escapes
     #[arg(long)]
@@ -486,7 +486,7 @@ pub struct StatsArgs {
     after_help = "The count is in the header: no record is read.\n\nExamples:\n  zidx count words.zidx"
 )]
 pub struct CountArgs {
-    /// The index
+    /// The index: a path, or an http:// or https:// URL (by HTTP range requests)
     pub index: PathBuf,
     #[command(flatten)]
     pub read: ReadArgs,

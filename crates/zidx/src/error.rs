@@ -65,6 +65,12 @@ pub enum Error {
         /// Bytes returned.
         found: u64,
     },
+    /// A [`Storage`](crate::Storage) backend that reads on demand (such as
+    /// zidx-http's, over HTTP range requests) could not read: the boxed
+    /// error is the backend's own typed error, which says what was asked,
+    /// what came back and where; downcast it to tell its cases apart.
+    #[error(transparent)]
+    Storage(Box<dyn std::error::Error + Send + Sync + 'static>),
     /// An operation needed more memory than could be allocated. Only
     /// [`Index::verify`](crate::Index::verify) allocates in proportion to the
     /// file (16 bytes per record); run it where that memory is available.

@@ -26,6 +26,7 @@ pub fn run(args: DumpArgs) -> Outcome {
     let mut line = Vec::new();
     for (n, record) in index.iter().enumerate() {
         let (key, value) = record.map_err(|e| Failure::error(format!("{path}: {e}")))?;
+        let (key, value) = (&*key, &*value);
         line.clear();
         let what = || format!("{path}: record {} (key {})", n + 1, ShowKey(key));
         match json {

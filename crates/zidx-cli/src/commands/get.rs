@@ -4,6 +4,7 @@
 //! With several keys, each answer carries its key, so that values can be
 //! matched to keys when some are missing; missing keys are named on stderr.
 
+use std::borrow::Cow;
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
@@ -64,17 +65,17 @@ struct Ask<'a> {
 
 impl Ask<'_> {
     /// The value of `key`, or the `--default` value; `None` for a miss.
-    fn value<'v>(&'v self, key: &[u8]) -> Result<Option<&'v [u8]>, Failure> {
+    fn value<'v>(&'v self, key: &[u8]) -> Result<Option<Cow<'v, [u8]>>, Failure> {
         let found = self
             .index
             .get(key)
             .map_err(|e| Failure::error(format!("{}: {e}", self.path)))?;
-        Ok(found.or(self.default))
+        Ok(found.or(self.default.map(Cow::Borrowed)))
     }
 
     /// The values of `key` to print: the first (or `--default`), or with
     /// `--all` every one; empty for a miss.
-    fn values<'v>(&'v self, key: &[u8]) -> Result<Vec<&'v [u8]>, Failure> {
+    fn values<'v>(&'v self, key: &[u8]) -> Result<Vec<Cow<'v, [u8]>>, Failure> {
         if !self.all {
             return Ok(self.value(key)?.into_iter().collect());
         }
@@ -84,7 +85,7 @@ impl Ask<'_> {
             values.push(value.map_err(failed)?);
         }
         if values.is_empty() {
-            values.extend(self.default);
+            values.extend(self.default.map(Cow::Borrowed));
         }
         Ok(values)
     }
@@ -100,10 +101,10 @@ impl Ask<'_> {
         for value in values {
             line.clear();
             match self.json {
-                Some(json) => json.push_value_line(value, &mut line).map_err(|why| {
+                Some(json) => json.push_value_line(&value, &mut line).map_err(|why| {
                     Failure::error(format!("{}: key {}: {why}", self.path, ShowKey(key)))
                 })?,
-                None => push_value_line(self.form, value, &mut line),
+                None => push_value_line(self.form, &value, &mut line),
             }
             out.write_all(&line).map_err(Failure::stdout)?;
         }
@@ -128,7 +129,7 @@ impl Ask<'_> {
             }
             for value in values {
                 line.clear();
-                if let Err(refused) = self.push_record(key, value, &mut line) {
+                if let Err(refused) = self.push_record(key, &value, &mut line) {
                     end_stopped_stream(out);
                     return Err(refused.failure(format!(
                         "key {} (argument {})",
@@ -159,7 +160,7 @@ impl Ask<'_> {
             }
             for value in values {
                 line.clear();
-                if let Err(refused) = self.push_record(key, value, &mut line) {
+                if let Err(refused) = self.push_record(key, &value, &mut line) {
                     let shown = ShowKey(key).to_string();
                     end_stopped_stream(out);
                     return Err(refused.failure(format!("{}: key {shown}", keys.position())));

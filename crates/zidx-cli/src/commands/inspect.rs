@@ -16,21 +16,28 @@ pub fn run(args: InspectArgs) -> Outcome {
     if zidx::is_manifest(&args.index) {
         return inspect_set(&args);
     }
-    let index = open_index(&args.index, args.read.no_mmap)?;
-    let layout = index.layout();
-    let fail = |e: zidx::Error| Failure::error(format!("{}: {e}", args.index.display()));
-    let stats = index.hash_stats().map_err(fail)?;
-    let overhead = overhead_bytes(&index).map_err(fail)?;
-    let text = if args.json {
-        json_report(layout, &stats, overhead)
-    } else {
-        text_report(layout, &stats, overhead)
+    let text = match crate::commands::url_of(&args.index) {
+        Some(url) => report(&crate::commands::open_url(url)?, &args)?,
+        None => report(&open_index(&args.index, args.read.no_mmap)?, &args)?,
     };
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(Failure::stdout)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The report of one index, over any storage.
+fn report<S: zidx::Storage>(index: &zidx::Index<S>, args: &InspectArgs) -> Result<String, Failure> {
+    let layout = index.layout();
+    let fail = |e: zidx::Error| Failure::error(format!("{}: {e}", args.index.display()));
+    let stats = index.hash_stats().map_err(fail)?;
+    let overhead = overhead_bytes(index).map_err(fail)?;
+    Ok(if args.json {
+        json_report(layout, &stats, overhead)
+    } else {
+        text_report(layout, &stats, overhead)
+    })
 }
 
 /// `zidx inspect` of a set: the manifest, and each shard's line.

@@ -21,6 +21,7 @@ pub fn run(args: KeysArgs) -> Outcome {
     let mut line = Vec::new();
     for (n, record) in index.iter().enumerate() {
         let (key, _) = record.map_err(|e| Failure::error(format!("{path}: {e}")))?;
+        let key = &*key;
         line.clear();
         if let Err(why) = push_key_line(form, key, &mut line) {
             // The keys before it are good keys: flush them, as a listing

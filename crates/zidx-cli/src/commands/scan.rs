@@ -5,7 +5,7 @@ use std::io::{self, BufWriter, Write};
 use std::ops::Bound;
 use std::process::ExitCode;
 
-use zidx::{FileBytes, Index, KeyRange};
+use zidx::{Index, KeyRange, Storage};
 use zidx_text::escape::ShowKey;
 
 use crate::cli::ScanArgs;
@@ -17,10 +17,17 @@ use crate::failure::{Failure, Outcome};
 
 /// Runs `zidx scan`.
 pub fn run(args: ScanArgs) -> Outcome {
-    let index = open_index(&args.index, args.read.no_mmap)?;
+    match crate::commands::url_of(&args.index) {
+        Some(url) => scan(&crate::commands::open_url(url)?, &args),
+        None => scan(&open_index(&args.index, args.read.no_mmap)?, &args),
+    }
+}
+
+/// The scan, over any storage.
+fn scan<S: Storage>(index: &Index<S>, args: &ScanArgs) -> Outcome {
     let path = args.index.display().to_string();
     let failed = |e: zidx::Error| Failure::error(format!("{path}: {e}"));
-    let range = select(&index, &args).map_err(failed)?;
+    let range = select(index, args).map_err(failed)?;
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let limit = args.limit.unwrap_or(u64::MAX);
@@ -42,6 +49,7 @@ pub fn run(args: ScanArgs) -> Outcome {
         .enumerate()
     {
         let (key, value) = record.map_err(failed)?;
+        let (key, value) = (key.as_ref(), value.as_ref());
         line.clear();
         let what = || {
             format!(
@@ -66,10 +74,10 @@ pub fn run(args: ScanArgs) -> Outcome {
 }
 
 /// The range the options ask for.
-fn select<'a>(
-    index: &'a Index<FileBytes>,
+fn select<'a, S: Storage>(
+    index: &'a Index<S>,
     args: &ScanArgs,
-) -> Result<KeyRange<'a, FileBytes>, zidx::Error> {
+) -> Result<KeyRange<'a, S>, zidx::Error> {
     if let Some(prefix) = &args.prefix {
         return index.prefix(prefix.as_encoded_bytes());
     }
