@@ -5,6 +5,14 @@ use std::ops::Range;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum HttpError {
+    /// A download could not be written to its local file (`download_to`).
+    #[error("{url}: writing the download to a local file: {source}")]
+    Local {
+        /// The URL.
+        url: String,
+        /// The local error.
+        source: std::io::Error,
+    },
     /// The URL is not an `http://` or `https://` URL.
     #[error("{url}: not an http:// or https:// URL")]
     NotHttp {

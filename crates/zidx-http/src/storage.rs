@@ -432,6 +432,93 @@ impl HttpStorage {
 
     /// Reads exactly `range.end - range.start` body bytes: more is an
     /// error (nothing past the cap is read), fewer a (transient) short body.
+    /// The length of a plain GET's body: a 200 with a `Content-Length`
+    /// of at most `limit`, checked before any of the body is read.
+    fn download_len(
+        &self,
+        answer: &Answer,
+        whole: &Range<u64>,
+        limit: u64,
+    ) -> Result<u64, HttpError> {
+        if answer.status != 200 {
+            return Err(self.status(whole, answer.status, "200 OK"));
+        }
+        let Some(len) = answer.content_length else {
+            return Err(HttpError::TooLarge {
+                url: self.url.clone(),
+                what: "a download without Content-Length",
+                len: u64::MAX,
+                limit,
+            });
+        };
+        if len > limit {
+            return Err(HttpError::TooLarge {
+                url: self.url.clone(),
+                what: "the file",
+                len,
+                limit,
+            });
+        }
+        Ok(len)
+    }
+
+    /// Copies a body of `len` bytes into `out` (truncated first) through a
+    /// fixed buffer, with the checks of [`read_body`](Self::read_body):
+    /// no byte past `len` is read, and a short body is an error.
+    fn copy_body(
+        &self,
+        body: ureq::Body,
+        len: u64,
+        out: &mut std::fs::File,
+    ) -> Result<(), HttpError> {
+        use std::io::{Seek, Write};
+        let range = 0..len;
+        let local = |source: std::io::Error| HttpError::Local {
+            url: self.url.clone(),
+            source,
+        };
+        out.set_len(0).map_err(local)?;
+        out.rewind().map_err(local)?;
+        let mut reader = body.into_reader().take(len.saturating_add(1));
+        let mut buf = vec![0u8; 256 << 10];
+        let mut got = 0u64;
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                // A connection closed mid-body is a short body, below.
+                Err(e) if got > 0 => {
+                    let _ = e;
+                    break;
+                }
+                Err(e) => {
+                    return Err(HttpError::Transport {
+                        url: self.url.clone(),
+                        range,
+                        source: ureq::Error::Io(e),
+                    })
+                }
+            };
+            got += n as u64;
+            self.counters.bytes.fetch_add(n as u64, Ordering::Relaxed);
+            if got > len {
+                break;
+            }
+            out.write_all(&buf[..n]).map_err(local)?;
+        }
+        if got != len {
+            return Err(HttpError::BodyLength {
+                url: self.url.clone(),
+                range,
+                expected: len,
+                found: got,
+            });
+        }
+        out.flush().map_err(local)?;
+        Ok(())
+    }
+
     fn read_body(&self, body: ureq::Body, range: &Range<u64>) -> Result<Vec<u8>, HttpError> {
         let want = range.end - range.start;
         let too_large = || HttpError::TooLarge {
@@ -691,49 +778,57 @@ impl Storage for HttpStorage {
     }
 }
 
-/// Downloads the whole file at `url` with one plain GET (for
-/// `zidx verify`), refusing before reading a body longer than `limit` or
-/// without a `Content-Length`, and reading no byte past its length.
+/// Downloads the whole file at `url` with one plain GET into memory,
+/// refusing before reading a body longer than `limit` or without a
+/// `Content-Length`, and reading no byte past its length. For files that
+/// may be large, [`download_to`] writes to a file instead.
 pub fn download(url: &str, options: &HttpOptions, limit: u64) -> Result<Vec<u8>, HttpError> {
+    let storage = download_storage(url, options)?;
+    let whole = 0..limit;
+    storage.with_retries(|s| {
+        let answer = s.send(None)?;
+        let len = s.download_len(&answer, &whole, limit)?;
+        s.read_body(answer.body, &(0..len))
+    })
+}
+
+/// Downloads the whole file at `url` with one plain GET into `out` (for
+/// `zidx verify URL`: the file passes the network once, in memory of a
+/// fixed 256 KiB buffer), under the same bounds as [`download`]. `out` is
+/// truncated first, and again before each retry. Returns the length.
+pub fn download_to(
+    url: &str,
+    options: &HttpOptions,
+    limit: u64,
+    out: &mut std::fs::File,
+) -> Result<u64, HttpError> {
+    let storage = download_storage(url, options)?;
+    let whole = 0..limit;
+    storage.with_retries(|s| {
+        let answer = s.send(None)?;
+        let len = s.download_len(&answer, &whole, limit)?;
+        s.copy_body(answer.body, len, out)?;
+        Ok(len)
+    })
+}
+
+/// A storage used only to send a plain GET with the options' agent,
+/// retries and counters.
+fn download_storage(url: &str, options: &HttpOptions) -> Result<HttpStorage, HttpError> {
     if !crate::is_url(url) {
         return Err(HttpError::NotHttp {
             url: url.to_string(),
         });
     }
     let options = options.clone();
-    let blocks = 0;
-    let storage = HttpStorage {
+    Ok(HttpStorage {
         url: url.to_string(),
         agent: options.agent(true),
         options,
         len: 0,
         validator: Validator::None(None),
-        cache: Mutex::new(BlockCache::new(blocks)),
+        cache: Mutex::new(BlockCache::new(0)),
         counters: Counters::default(),
         sequential: Mutex::new((u64::MAX, 0)),
-    };
-    let whole = 0..limit;
-    storage.with_retries(|s| {
-        let answer = s.send(None)?;
-        if answer.status != 200 {
-            return Err(s.status(&whole, answer.status, "200 OK"));
-        }
-        let Some(len) = answer.content_length else {
-            return Err(HttpError::TooLarge {
-                url: s.url.clone(),
-                what: "a download without Content-Length",
-                len: u64::MAX,
-                limit,
-            });
-        };
-        if len > limit {
-            return Err(HttpError::TooLarge {
-                url: s.url.clone(),
-                what: "the file",
-                len,
-                limit,
-            });
-        }
-        s.read_body(answer.body, &(0..len))
     })
 }

@@ -369,3 +369,28 @@ fn a_first_answer_claiming_a_huge_file_is_refused_by_the_parser() {
         HttpError::BadContentRange { .. }
     ));
 }
+
+#[test]
+fn download_to_streams_into_a_file_and_retries_from_its_start() {
+    use std::io::{Read, Seek};
+    let bytes = file();
+    // The first attempt is reset; the retry must start the file afresh.
+    let server = FaultServer::start(bytes.clone(), |n| match n {
+        0 => Reply::Reset,
+        _ => Reply::Good,
+    });
+    let mut out = tempfile::tempfile().unwrap();
+    std::io::Write::write_all(&mut out, &vec![0xAA; bytes.len() + 100]).unwrap();
+    let len = zidx_http::download_to(&server.url, &options(), 1 << 30, &mut out).unwrap();
+    assert_eq!(len, bytes.len() as u64);
+    let mut got = Vec::new();
+    out.rewind().unwrap();
+    out.read_to_end(&mut got).unwrap();
+    assert!(got == bytes, "the file holds other bytes than the server's");
+
+    let e = zidx_http::download_to(&server.url, &options(), 1000, &mut out).unwrap_err();
+    assert!(
+        matches!(e, HttpError::TooLarge { len, limit: 1000, .. } if len == bytes.len() as u64),
+        "{e}"
+    );
+}

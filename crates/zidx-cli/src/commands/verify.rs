@@ -7,9 +7,9 @@ use crate::cli::VerifyArgs;
 use crate::commands::target::Target;
 use crate::failure::{Failure, Outcome};
 
-/// The largest file `zidx verify URL` downloads: it holds the file in
-/// memory while checking it.
-const MAX_DOWNLOAD: u64 = 64 << 30;
+/// The largest file `zidx verify URL` downloads (into a temporary file,
+/// so that memory stays bounded whatever the size).
+const MAX_DOWNLOAD: u64 = 1 << 48;
 
 /// Runs `zidx verify`: `ok`, or the first problem (exit 2).
 pub fn run(args: VerifyArgs) -> Outcome {
@@ -18,11 +18,24 @@ pub fn run(args: VerifyArgs) -> Outcome {
         // One plain GET streams the whole file (bounded by its
         // Content-Length), instead of verify's many reads each being a
         // range request.
-        let bytes = zidx_http::download(url, &crate::commands::http_options(), MAX_DOWNLOAD)
-            .map_err(|e| Failure::error(e.to_string()))?;
-        zidx::Index::from_bytes(bytes)
-            .and_then(|index| index.verify())
-            .map_err(failed)?;
+        // The file goes to a temporary file in $TMPDIR, mapped and then
+        // unlinked before it is checked, so memory stays bounded and
+        // nothing is left behind once the mapping is gone.
+        let temp = tempfile::NamedTempFile::new()
+            .map_err(|e| Failure::error(format!("a temporary file for {url}: {e}")))?;
+        let mut file = temp
+            .reopen()
+            .map_err(|e| Failure::error(format!("a temporary file for {url}: {e}")))?;
+        zidx_http::download_to(
+            url,
+            &crate::commands::http_options(),
+            MAX_DOWNLOAD,
+            &mut file,
+        )
+        .map_err(|e| Failure::error(e.to_string()))?;
+        let index = zidx::Index::open(temp.path()).map_err(failed)?;
+        drop(temp.close());
+        index.verify().map_err(failed)?;
     } else {
         let index = Target::open(&args.index, args.read.no_mmap)?;
         index.verify().map_err(failed)?;
