@@ -18,7 +18,8 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 py="$venv/bin/python"
 "$py" -m pip install -q --upgrade pip
-pkgs=(maturin pytest)
+# numpy: the typed-values test views values as structured scalars.
+pkgs=(maturin pytest numpy)
 [ "${ZIDX_PY_SKIP_DASK:-0}" = 1 ] || pkgs+=("dask[distributed]")
 "$py" -m pip install -q "${pkgs[@]}"
 

@@ -74,6 +74,14 @@ class Index:
     def mapped(self) -> bool: ...
     @property
     def ordered(self) -> bool: ...
+    @property
+    def value_schema(self) -> str | None:
+        """The fixed value layout (files built with ``schema=``), as text."""
+    @property
+    def dtype(self) -> dict[str, list[str] | list[int] | int] | None:
+        """The value layout as a NumPy dtype spec:
+        ``np.frombuffer(idx.view(key), np.dtype(idx.dtype))[0]`` is a
+        structured scalar over the mapped file (no copy)."""
     def __len__(self) -> int: ...
     def __contains__(self, key: Key) -> bool: ...
     def __getitem__(self, key: Key) -> bytes:
@@ -162,6 +170,7 @@ class Writer:
         checked: bool = False,
         memory: int | None = None,
         overwrite: bool = False,
+        schema: str | None = None,
         shard: tuple[int, int] | None = None,
         routing_seed: int = 0,
         other_shards: Literal["error", "skip"] = "error",
@@ -191,6 +200,7 @@ def build(
     checked: bool = False,
     memory: int | None = None,
     overwrite: bool = False,
+    schema: str | None = None,
 ) -> Summary:
     """Builds and publishes an index from ``(key, value)`` pairs."""
 

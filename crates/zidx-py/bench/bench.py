@@ -22,6 +22,7 @@ import dbm
 import os
 import platform
 import random
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -261,7 +262,9 @@ def main() -> None:
     args = ap.parse_args()
 
     d = os.path.join(args.dir, str(args.records))
-    os.makedirs(d, exist_ok=True)
+    # Every store is built afresh: the build time is part of the row.
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
     rng = random.Random(42)
     hit_ids = [rng.randrange(args.records) for _ in range(args.lookups)]
     hits = [key(i) for i in hit_ids]
@@ -271,6 +274,7 @@ def main() -> None:
 
     rows = []
     for name in args.stores.split(","):
+        wait_quiet()
         t = time.perf_counter()
         try:
             store = STORES[name](args.records, d)

@@ -350,6 +350,31 @@ impl Index {
         self.inner.index.layout().ordered_keys()
     }
 
+    /// The values' fixed layout (built with `schema=`), as text:
+    /// "sku:u64@0, price:f64@8 (size 16, align 8)"; None for untyped files.
+    #[getter]
+    fn value_schema(&self) -> Option<String> {
+        self.inner
+            .index
+            .layout()
+            .value_schema()
+            .map(|s| s.describe())
+    }
+
+    /// The values' layout as a NumPy dtype specification (None for untyped
+    /// files): `np.dtype(idx.dtype)` describes one value, so
+    /// `np.frombuffer(idx.view(key), np.dtype(idx.dtype))[0]` is a
+    /// structured scalar over the mapped file, without a copy.
+    #[getter]
+    fn dtype<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        self.inner
+            .index
+            .layout()
+            .value_schema()
+            .map(|s| numpy_dtype(py, s))
+            .transpose()
+    }
+
     fn __len__(&self) -> PyResult<usize> {
         py_len(self.inner.index.len())
     }
@@ -741,6 +766,51 @@ impl IndexSet {
     }
 }
 
+/// A NumPy dtype specification (the dict form `np.dtype` takes) of a
+/// value schema: little-endian fields at their offsets.
+fn numpy_dtype<'py>(
+    py: Python<'py>,
+    schema: &zidx_format::ValueSchema,
+) -> PyResult<Bound<'py, PyDict>> {
+    use zidx_format::FieldType as T;
+    let (mut names, mut formats, mut offsets) = (Vec::new(), Vec::new(), Vec::new());
+    for f in schema.fields() {
+        let base = match f.ty {
+            T::U8 => "u1".to_string(),
+            T::U16 => "<u2".to_string(),
+            T::U32 => "<u4".to_string(),
+            T::U64 => "<u8".to_string(),
+            T::I8 => "i1".to_string(),
+            T::I16 => "<i2".to_string(),
+            T::I32 => "<i4".to_string(),
+            T::I64 => "<i8".to_string(),
+            T::F32 => "<f4".to_string(),
+            T::F64 => "<f8".to_string(),
+            T::Bool => "?".to_string(),
+            T::Bytes(n) => format!("V{n}"),
+            T::Str(n) => format!("S{n}"),
+            _ => {
+                return Err(ZidxError::new_err(format!(
+                    "field {}: a type this package does not know",
+                    f.name
+                )))
+            }
+        };
+        names.push(f.name.clone());
+        formats.push(match f.count {
+            Some(n) => format!("({n},){base}"),
+            None => base,
+        });
+        offsets.push(f.offset);
+    }
+    let d = PyDict::new(py);
+    d.set_item("names", names)?;
+    d.set_item("formats", formats)?;
+    d.set_item("offsets", offsets)?;
+    d.set_item("itemsize", schema.size())?;
+    Ok(d)
+}
+
 /// The writer options Python passes by keyword.
 fn options(
     on_duplicate: &str,
@@ -748,6 +818,7 @@ fn options(
     checked: bool,
     memory: Option<usize>,
     overwrite: bool,
+    schema: Option<&str>,
 ) -> PyResult<Options> {
     let policy: OnDuplicate = on_duplicate.parse().map_err(|_| {
         PyValueError::new_err(format!(
@@ -765,6 +836,11 @@ fn options(
         });
     if let Some(m) = memory {
         o = o.with_memory(m);
+    }
+    if let Some(text) = schema {
+        let schema = zidx_format::ValueSchema::parse(text)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        o = o.with_value_schema(schema);
     }
     Ok(o)
 }
@@ -806,6 +882,9 @@ enum State {
 /// store records in key order for `scan`/`prefix`. `checked`: a checksum
 /// per record. `memory`: the build's memory budget in bytes.
 /// `overwrite`: replace any existing file (by default only an index).
+/// `schema`: every value has this fixed layout (as `zidx build --schema`,
+/// e.g. "sku:u64,price:f64,name:str[24]"), stored aligned so that readers
+/// view it in place (`numpy.frombuffer(idx.view(k), np.dtype(idx.dtype))`).
 ///
 /// For one shard of an index set built apart: `shard=(i, n)` and the set's
 /// `routing_seed`; a key that routes elsewhere raises `ValueError`, or is
@@ -864,7 +943,7 @@ impl Writer {
 impl Writer {
     #[new]
     #[pyo3(signature = (path, on_duplicate = "error", *, ordered = false, checked = false,
-        memory = None, overwrite = false, shard = None, routing_seed = 0,
+        memory = None, overwrite = false, schema = None, shard = None, routing_seed = 0,
         other_shards = "error"))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -874,6 +953,7 @@ impl Writer {
         checked: bool,
         memory: Option<usize>,
         overwrite: bool,
+        schema: Option<&str>,
         shard: Option<(u32, u32)>,
         routing_seed: u64,
         other_shards: &str,
@@ -910,7 +990,7 @@ impl Writer {
                 })
             }
         };
-        let opts = options(on_duplicate, ordered, checked, memory, overwrite)?;
+        let opts = options(on_duplicate, ordered, checked, memory, overwrite, schema)?;
         let w = zidx_writer::Writer::create(&path, opts).map_err(write_error)?;
         Ok(Writer {
             state: Mutex::new(State::Open(Box::new(w))),
@@ -1009,7 +1089,7 @@ fn unpack_pair<'py>(pair: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, Bo
 ///     2
 #[pyfunction]
 #[pyo3(signature = (path, pairs, on_duplicate = "error", *, ordered = false, checked = false,
-    memory = None, overwrite = false))]
+    memory = None, overwrite = false, schema = None))]
 #[allow(clippy::too_many_arguments)]
 fn build(
     py: Python<'_>,
@@ -1020,6 +1100,7 @@ fn build(
     checked: bool,
     memory: Option<usize>,
     overwrite: bool,
+    schema: Option<&str>,
 ) -> PyResult<Py<PyDict>> {
     let w = Writer::new(
         path,
@@ -1028,6 +1109,7 @@ fn build(
         checked,
         memory,
         overwrite,
+        schema,
         None,
         0,
         "error",

@@ -453,3 +453,54 @@ def test_module_metadata():
     assert zidx.Index.__doc__ and "mmap" in zidx.Index.__doc__
     assert zidx.Index.get_many.__doc__ and "GIL" in zidx.Index.get_many.__doc__
     assert zidx.Writer.__doc__ and "atomic" in zidx.Writer.__doc__
+
+
+def test_typed_values(tmp_path):
+    path = tmp_path / "typed.zidx"
+    schema = "sku:u64,price:f64,qty:u16,name:str[10],flags:u8[3]"
+    import struct
+
+    def pack(sku, price, qty, name, flags):
+        # repr(C): sku@0, price@8, qty@16, name@18, flags@28; size 32.
+        return struct.pack("<QdH10s3B", sku, price, qty, name, *flags) + b"\0" * 1
+
+    zidx.build(path, [("a", pack(1, 2.5, 3, b"apple", (1, 2, 3))), ("b", pack(9, 0.5, 7, b"bean", (0, 0, 9)))], schema=schema)
+    idx = zidx.Index(path)
+    assert idx.value_schema.startswith("sku:u64@0, price:f64@8")
+    assert idx.dtype == {
+        "names": ["sku", "price", "qty", "name", "flags"],
+        "formats": ["<u8", "<f8", "<u2", "S10", "(3,)u1"],
+        "offsets": [0, 8, 16, 18, 28],
+        "itemsize": 32,
+    }
+    assert zidx.Index(tmp_path / "typed.zidx").view("a").nbytes == 32
+    # A value of the wrong size is refused, and nothing is published.
+    with pytest.raises(zidx.ZidxError):
+        zidx.build(tmp_path / "bad.zidx", [("a", b"short")], schema=schema)
+    assert not (tmp_path / "bad.zidx").exists()
+    with pytest.raises(ValueError, match="unknown type"):
+        zidx.build(tmp_path / "bad.zidx", [], schema="x:u128")
+    untyped = tmp_path / "u.zidx"
+    zidx.build(untyped, [("a", "b")])
+    assert zidx.Index(untyped).dtype is None and zidx.Index(untyped).value_schema is None
+
+
+def test_typed_values_numpy(tmp_path):
+    np = pytest.importorskip("numpy")
+    path = tmp_path / "typed.zidx"
+    dt = np.dtype({"names": ["sku", "price", "name"], "formats": ["<u8", "<f8", "S8"], "offsets": [0, 8, 16], "itemsize": 24})
+    rows = np.zeros(3, dtype=dt)
+    rows["sku"] = [10, 20, 30]
+    rows["price"] = [1.5, 2.5, 3.5]
+    rows["name"] = [b"ant", b"bee", b"cat"]
+    zidx.build(path, [(r["name"], r.tobytes()) for r in rows], schema="sku:u64,price:f64,name:str[8]")
+    idx = zidx.Index(path)
+    assert np.dtype(idx.dtype) == dt
+    view = idx.view("bee")
+    rec = np.frombuffer(view, np.dtype(idx.dtype))[0]
+    assert rec["sku"] == 20 and rec["price"] == 2.5 and rec["name"] == b"bee"
+    # Zero-copy: the array's memory is the mapped file, read-only.
+    arr = np.frombuffer(view, np.dtype(idx.dtype))
+    assert not arr.flags.writeable and not arr.flags.owndata
+    # Stored aligned (SPEC.md §13.2): the value's address is a multiple of 8.
+    assert arr.__array_interface__["data"][0] % 8 == 0
