@@ -23,7 +23,7 @@ use pyo3::exceptions::{
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyMemoryView, PyString, PyTuple};
 use pyo3::{create_exception, ffi};
-use zidx_format::manifest::{route, Manifest, ShardInfo, MAX_SHARDS};
+use zidx_format::manifest::{route, Manifest, ShardInfo, MAX_MANIFEST_LEN, MAX_SHARDS};
 use zidx_writer::{OnDuplicate, Options, Replace, WriteError};
 
 create_exception!(
@@ -1281,17 +1281,21 @@ fn assemble(
     Ok((manifest, replaced))
 }
 
-/// The shard paths of the manifest now at `path`, if it is a readable one.
+/// The shard paths of the manifest now at `path`, if it is a readable one
+/// (read with a bound: a manifest has at most `MAX_MANIFEST_LEN` bytes).
 fn old_shards(path: &Path) -> Vec<PathBuf> {
-    let Ok(set) = zidx::IndexSet::read(path) else {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let read = std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_MANIFEST_LEN + 1).read_to_end(&mut bytes));
+    let Ok(old) = read
+        .map_err(drop)
+        .and_then(|_| Manifest::decode(&bytes).map_err(drop))
+    else {
         return Vec::new();
     };
     let dir = path.parent().unwrap_or(Path::new(""));
-    set.manifest()
-        .shards()
-        .iter()
-        .map(|s| dir.join(&s.name))
-        .collect()
+    old.shards().iter().map(|s| dir.join(&s.name)).collect()
 }
 
 /// Publishes the manifest of a set whose shards were built apart (by

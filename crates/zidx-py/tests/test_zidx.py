@@ -95,8 +95,9 @@ def test_get_many_releases_the_gil(tmp_path):
         assert results[t][0] == b"v0" and results[t][-1] == b"v%d" % (n - 1)
 
 
-def test_view_is_zero_copy_and_keeps_the_index(fruit):
-    view = zidx.Index(fruit).view("cherry")
+@pytest.mark.parametrize("mmap", [True, False])
+def test_view_is_zero_copy_and_keeps_the_index(fruit, mmap):
+    view = zidx.Index(fruit, mmap=mmap).view("cherry")
     gc.collect()
     assert isinstance(view, memoryview)
     assert view.readonly
@@ -425,6 +426,9 @@ def test_write_manifest_replaces_a_set(tmp_path):
     assert not any(os.path.exists(p) for p in old)
     assert reader[b"k5"] == b"old"
     assert sorted(os.listdir(tmp_path)) == sorted([os.path.basename(p) for p in new] + ["s.zidxset"])
+    # Publishing the same shards again removes none of them.
+    zidx.write_manifest(manifest, new)
+    assert all(os.path.exists(p) for p in new) and len(zidx.IndexSet(manifest)) == 100
     # Not over a file that is no manifest.
     notes = tmp_path / "notes.zidxset"
     notes.write_text("precious")
