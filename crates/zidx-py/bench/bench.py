@@ -272,6 +272,7 @@ def main() -> None:
     misses = [b"none:%09d" % rng.randrange(10**9) for _ in range(args.lookups)]
     nothing = [None] * args.lookups
 
+    load_before = open("/proc/loadavg").read().split()[:3]
     rows = []
     for name in args.stores.split(","):
         wait_quiet()
@@ -302,7 +303,7 @@ def main() -> None:
         with open(args.out, "a") as f:
             f.write(
                 f"\n### {args.records:,} records\n\n"
-                f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average after the run: {' '.join(load)}\n"
+                f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average before the run {' '.join(load_before)}, after it {' '.join(load)}\n"
                 f"- Machine: {machine()}; Python {platform.python_version()}\n"
                 f"- Command: `python crates/zidx-py/bench/bench.py {' '.join(sys.argv[1:])}`\n"
                 f"- {args.lookups:,} lookups per measurement, median of {args.passes} passes; batches of {args.batch} keys\n\n"
