@@ -269,7 +269,10 @@ def main() -> None:
     hit_ids = [rng.randrange(args.records) for _ in range(args.lookups)]
     hits = [key(i) for i in hit_ids]
     hit_values = [value(i) for i in hit_ids]
-    misses = [b"none:%09d" % rng.randrange(10**9) for _ in range(args.lookups)]
+    # Absent keys that sort among the present ones (a digit string and a
+    # letter, which no present key has), so that ordered stores (sqlite3's
+    # and lmdb's B-trees) walk a random path for each, as for a hit.
+    misses = [b"user:%09dx" % rng.randrange(10**9) for _ in range(args.lookups)]
     nothing = [None] * args.lookups
 
     load_before = open("/proc/loadavg").read().split()[:3]

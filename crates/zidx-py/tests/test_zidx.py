@@ -225,6 +225,9 @@ def test_wrong_types(tmp_path, fruit):
             idx.get(bad)
         with pytest.raises(TypeError):
             bad in idx
+    # A str that is not valid Unicode text has no UTF-8 form.
+    with pytest.raises(UnicodeEncodeError):
+        idx["\ud800"]
     with pytest.raises(TypeError):
         zidx.build(tmp_path / "t.zidx", [("a", 1)])
     with pytest.raises(TypeError, match="pair"):
