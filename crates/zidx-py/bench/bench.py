@@ -11,7 +11,8 @@ batched (the store's batch call where it has one: ``zidx.Index.get_many``
 and lmdb's ``Cursor.getmulti``, in batches of --batch keys; sqlite3 a
 ``SELECT ... WHERE k IN (...)`` per batch; the others have no batch call, so
 a list comprehension). Every result is checked. The figure is the median
-over --passes passes. The quiet protocol of the project holds: while
+over --passes passes; the passes go round the stores in turn, so that load
+from other programs on the machine falls on all of them alike. The quiet protocol of the project holds: while
 /tmp/zidx-quiet exists, the script waits before each measurement.
 """
 
@@ -213,17 +214,16 @@ STORES = {
 }
 
 
-def measure(fn, keys, expected, passes):
-    times = []
-    for _ in range(passes):
-        wait_quiet()
-        t = time.perf_counter()
-        got = fn(keys)
-        times.append(time.perf_counter() - t)
-        if got != expected:
-            bad = next(i for i, (a, b) in enumerate(zip(got, expected)) if a != b)
-            raise AssertionError(f"wrong answer for {keys[bad]!r}: {got[bad]!r}")
-    return len(keys) / statistics.median(times)
+def timed(fn, keys, expected) -> float:
+    """Seconds for one pass of ``fn`` over ``keys``; checks every answer."""
+    wait_quiet()
+    t = time.perf_counter()
+    got = fn(keys)
+    elapsed = time.perf_counter() - t
+    if got != expected:
+        bad = next(i for i, (a, b) in enumerate(zip(got, expected)) if a != b)
+        raise AssertionError(f"wrong answer for {keys[bad]!r}: {got[bad]!r}")
+    return elapsed
 
 
 def disk_size(path) -> int:
@@ -276,7 +276,7 @@ def main() -> None:
     nothing = [None] * args.lookups
 
     load_before = open("/proc/loadavg").read().split()[:3]
-    rows = []
+    stores = []
     for name in args.stores.split(","):
         wait_quiet()
         t = time.perf_counter()
@@ -286,12 +286,26 @@ def main() -> None:
             print(f"{name}: skipped ({e})", file=sys.stderr)
             continue
         opened = time.perf_counter() - t
-        size = disk_size(getattr(store, "path", None))
-        row = [store.name]
-        for keys, expected in ((hits, hit_values), (misses, nothing)):
-            row.append(measure(store.one_at_a_time, keys, expected, args.passes))
-            row.append(measure(lambda k: store.batched(k, args.batch), keys, expected, args.passes))
-        row += [store.batch_kind, opened, size]
+        stores.append((store, opened, disk_size(getattr(store, "path", None))))
+        print(f"{store.name}: built and opened in {opened:.1f} s", flush=True)
+
+    # The passes go round the stores in turn, so that every store sees the
+    # same share of whatever else the machine runs.
+    modes = [
+        ("hits", lambda s: s.one_at_a_time, hits, hit_values),
+        ("hits, batched", lambda s: (lambda k: s.batched(k, args.batch)), hits, hit_values),
+        ("misses", lambda s: s.one_at_a_time, misses, nothing),
+        ("misses, batched", lambda s: (lambda k: s.batched(k, args.batch)), misses, nothing),
+    ]
+    times = {(i, m): [] for i in range(len(stores)) for m in range(len(modes))}
+    for _ in range(args.passes):
+        for i, (store, _, _) in enumerate(stores):
+            for m, (_, fn, keys, expected) in enumerate(modes):
+                times[i, m].append(timed(fn(store), keys, expected))
+    rows = []
+    for i, (store, opened, size) in enumerate(stores):
+        rates = [args.lookups / statistics.median(times[i, m]) for m in range(len(modes))]
+        row = [store.name, *rates, store.batch_kind, opened, size]
         print(
             f"{row[0]:<24} hit {row[1] / 1e6:6.2f} M/s  batched {row[2] / 1e6:6.2f} M/s   "
             f"miss {row[3] / 1e6:6.2f} M/s  batched {row[4] / 1e6:6.2f} M/s   "
@@ -309,7 +323,7 @@ def main() -> None:
                 f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average before the run {' '.join(load_before)}, after it {' '.join(load)}\n"
                 f"- Machine: {machine()}; Python {platform.python_version()}\n"
                 f"- Command: `python crates/zidx-py/bench/bench.py {' '.join(sys.argv[1:])}`\n"
-                f"- {args.lookups:,} lookups per measurement, median of {args.passes} passes; batches of {args.batch} keys\n\n"
+                f"- {args.lookups:,} lookups per measurement, median of {args.passes} passes taken round the stores in turn; batches of {args.batch} keys\n\n"
                 "| store | hits, one at a time | hits, batched | misses, one at a time | misses, batched | batch call | build + open (s) | file MB |\n"
                 "|---|---:|---:|---:|---:|---|---:|---:|\n"
             )
