@@ -16,10 +16,11 @@ if [ ! -x "$venv/bin/python" ]; then
         python3 -m venv "$venv"
     }
 fi
-py="$venv/bin/python"
+py="$(cd "$venv" && pwd)/bin/python"
 "$py" -m pip install -q --upgrade pip
-# numpy: the typed-values test views values as structured scalars.
-pkgs=(maturin pytest numpy)
+# numpy: the typed-values test views values as structured scalars; mypy:
+# stubtest checks zidx.pyi.
+pkgs=(maturin pytest numpy mypy)
 [ "${ZIDX_PY_SKIP_DASK:-0}" = 1 ] || pkgs+=("dask[distributed]")
 "$py" -m pip install -q "${pkgs[@]}"
 
@@ -27,6 +28,10 @@ rm -rf target/wheels
 "$venv/bin/maturin" build --release -q -m crates/zidx-py/Cargo.toml -o target/wheels
 "$py" -m pip install -q --force-reinstall --no-deps target/wheels/zidx-*.whl
 "$py" -c 'import zidx; print("zidx", zidx.__version__, "from", zidx.__file__)'
+
+# The type stubs match the module (names, signatures, positional-only
+# parameters), checked against the installed extension.
+(cd target && "$py" -m mypy.stubtest zidx --allowlist ../crates/zidx-py/stubtest-allowlist.txt)
 
 args=(crates/zidx-py/tests -q)
 [ "${ZIDX_PY_SKIP_DASK:-0}" = 1 ] && args+=(--ignore=crates/zidx-py/tests/test_dask_build.py)

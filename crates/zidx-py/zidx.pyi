@@ -15,13 +15,28 @@ from pathlib import Path
 from types import TracebackType
 from typing import Iterable, Iterator, Literal, TypedDict, TypeVar, final
 
+__all__ = [
+    "__version__",
+    "DuplicateKeyError",
+    "Index",
+    "IndexSet",
+    "MAX_SHARDS",
+    "Records",
+    "ValueView",
+    "Writer",
+    "ZidxError",
+    "build",
+    "shard_of",
+    "shard_path",
+    "write_manifest",
+]
 __version__: str
 MAX_SHARDS: int
 
-Key = str | bytes
-Value = str | bytes
-StrPath = str | os.PathLike[str]
-OnDuplicate = Literal["error", "first", "last", "keep"]
+_Key = str | bytes
+_Value = str | bytes
+_StrPath = str | os.PathLike[str]
+_OnDuplicate = Literal["error", "first", "last", "keep"]
 _T = TypeVar("_T")
 
 class ZidxError(Exception):
@@ -31,13 +46,13 @@ class ZidxError(Exception):
 class DuplicateKeyError(ZidxError):
     """A key inserted twice into a Writer with on_duplicate="error"."""
 
-class Summary(TypedDict):
+class _Summary(TypedDict):
     path: Path
     records: int
     inserted: int
     file_len: int
 
-class ManifestSummary(TypedDict):
+class _ManifestSummary(TypedDict):
     shards: int
     records: int
     generation: int
@@ -54,7 +69,6 @@ class ValueView:
     (read-only); ``memoryview`` of it shares the file's bytes."""
     def __len__(self) -> int: ...
     def __bytes__(self) -> bytes: ...
-    def __buffer__(self, flags: int, /) -> memoryview: ...
 
 @final
 class Index:
@@ -67,7 +81,7 @@ class Index:
     >>> idx["apple"]
     b'red'
     """
-    def __init__(self, path: StrPath, mmap: bool = True) -> None: ...
+    def __new__(cls, path: _StrPath, mmap: bool = True) -> "Index": ...
     @property
     def path(self) -> Path: ...
     @property
@@ -83,25 +97,25 @@ class Index:
         ``np.frombuffer(idx.view(key), np.dtype(idx.dtype))[0]`` is a
         structured scalar over the mapped file (no copy)."""
     def __len__(self) -> int: ...
-    def __contains__(self, key: Key) -> bool: ...
-    def __getitem__(self, key: Key) -> bytes:
+    def __contains__(self, key: _Key, /) -> bool: ...
+    def __getitem__(self, key: _Key, /) -> bytes:
         """The value of ``key``; ``KeyError`` when it is absent."""
-    def get(self, key: Key, default: _T | None = None) -> bytes | _T | None:
+    def get(self, key: _Key, default: _T | None = None) -> bytes | _T | None:
         """The value of ``key``, or ``default``."""
-    def get_many(self, keys: Iterable[Key], default: _T | None = None) -> list[bytes | _T | None]:
+    def get_many(self, keys: Iterable[_Key], default: _T | None = None) -> list[bytes | _T | None]:
         """The values of many keys, looked up without the GIL.
 
         >>> idx.get_many(["apple", "kiwi"])
         [b'red', None]
         """
-    def view(self, key: Key) -> memoryview:
+    def view(self, key: _Key) -> memoryview:
         """A zero-copy read-only memoryview of the value of ``key`` that
         keeps the index open; ``KeyError`` when it is absent."""
-    def get_all(self, key: Key) -> list[bytes]:
+    def get_all(self, key: _Key) -> list[bytes]:
         """Every value of ``key`` (several with on_duplicate="keep")."""
-    def scan(self, start: Key | None = None, end: Key | None = None) -> Records[tuple[bytes, bytes]]:
+    def scan(self, start: _Key | None = None, end: _Key | None = None) -> Records[tuple[bytes, bytes]]:
         """Records with start <= key < end, in key order (ordered files)."""
-    def prefix(self, prefix: Key) -> Records[tuple[bytes, bytes]]:
+    def prefix(self, prefix: _Key) -> Records[tuple[bytes, bytes]]:
         """Records whose key starts with ``prefix``, in key order."""
     def __iter__(self) -> Records[bytes]: ...
     def keys(self) -> Records[bytes]: ...
@@ -121,7 +135,7 @@ class IndexSet:
     >>> s.get_many(["apple", "kiwi"])
     [b'red', None]
     """
-    def __init__(self, manifest_path: StrPath, mmap: bool = True) -> None: ...
+    def __new__(cls, manifest_path: _StrPath, mmap: bool = True) -> "IndexSet": ...
     @property
     def path(self) -> Path: ...
     @property
@@ -130,14 +144,14 @@ class IndexSet:
     def routing_seed(self) -> int: ...
     @property
     def shard_paths(self) -> list[Path]: ...
-    def shard_of(self, key: Key) -> int: ...
+    def shard_of(self, key: _Key) -> int: ...
     def __len__(self) -> int: ...
-    def __contains__(self, key: Key) -> bool: ...
-    def __getitem__(self, key: Key) -> bytes: ...
-    def get(self, key: Key, default: _T | None = None) -> bytes | _T | None: ...
-    def get_many(self, keys: Iterable[Key], default: _T | None = None) -> list[bytes | _T | None]: ...
-    def get_all(self, key: Key) -> list[bytes]: ...
-    def view(self, key: Key) -> memoryview: ...
+    def __contains__(self, key: _Key, /) -> bool: ...
+    def __getitem__(self, key: _Key, /) -> bytes: ...
+    def get(self, key: _Key, default: _T | None = None) -> bytes | _T | None: ...
+    def get_many(self, keys: Iterable[_Key], default: _T | None = None) -> list[bytes | _T | None]: ...
+    def get_all(self, key: _Key) -> list[bytes]: ...
+    def view(self, key: _Key) -> memoryview: ...
     def __iter__(self) -> Records[bytes]: ...
     def keys(self) -> Records[bytes]: ...
     def values(self) -> Records[bytes]: ...
@@ -161,10 +175,10 @@ class Writer:
     ...     w.insert("apple", b"red")
     ...     w.insert(b"apple", b"green")
     """
-    def __init__(
-        self,
-        path: StrPath,
-        on_duplicate: OnDuplicate = "error",
+    def __new__(
+        cls,
+        path: _StrPath,
+        on_duplicate: _OnDuplicate = "error",
         *,
         ordered: bool = False,
         checked: bool = False,
@@ -174,14 +188,14 @@ class Writer:
         shard: tuple[int, int] | None = None,
         routing_seed: int = 0,
         other_shards: Literal["error", "skip"] = "error",
-    ) -> None: ...
+    ) -> "Writer": ...
     @property
     def path(self) -> Path: ...
     @property
     def inserted(self) -> int: ...
-    def insert(self, key: Key, value: Value) -> bool: ...
-    def insert_many(self, pairs: Iterable[tuple[Key, Value]]) -> int: ...
-    def finish(self) -> Summary: ...
+    def insert(self, key: _Key, value: _Value) -> bool: ...
+    def insert_many(self, pairs: Iterable[tuple[_Key, _Value]]) -> int: ...
+    def finish(self) -> _Summary: ...
     def abort(self) -> None: ...
     def __enter__(self) -> "Writer": ...
     def __exit__(
@@ -192,34 +206,34 @@ class Writer:
     ) -> bool: ...
 
 def build(
-    path: StrPath,
-    pairs: Iterable[tuple[Key, Value]],
-    on_duplicate: OnDuplicate = "error",
+    path: _StrPath,
+    pairs: Iterable[tuple[_Key, _Value]],
+    on_duplicate: _OnDuplicate = "error",
     *,
     ordered: bool = False,
     checked: bool = False,
     memory: int | None = None,
     overwrite: bool = False,
     schema: str | None = None,
-) -> Summary:
+) -> _Summary:
     """Builds and publishes an index from ``(key, value)`` pairs."""
 
-def shard_of(key: Key, shard_count: int, routing_seed: int = 0) -> int:
+def shard_of(key: _Key, shard_count: int, routing_seed: int = 0) -> int:
     """The shard of ``key`` in a set of ``shard_count`` shards (the set's
     routing function, identical in every process)."""
 
-def shard_path(manifest_path: StrPath, shard: int, shard_count: int, build_id: str) -> Path:
+def shard_path(manifest_path: _StrPath, shard: int, shard_count: int, build_id: str) -> Path:
     """Where shard ``shard`` of ``shard_count`` of one build (``build_id``)
     of the set ``manifest_path`` goes: ``STEM-BUILD_ID-IIIII-of-NNNNN.zidx``
     beside the manifest."""
 
 def write_manifest(
-    manifest_path: StrPath,
-    shard_paths: list[StrPath],
+    manifest_path: _StrPath,
+    shard_paths: list[_StrPath],
     routing_seed: int = 0,
     *,
     overwrite: bool = False,
     remove_replaced: bool = True,
-) -> ManifestSummary:
+) -> _ManifestSummary:
     """Checks shards built apart and publishes their manifest atomically
     (as ``zidx manifest``)."""
