@@ -511,3 +511,17 @@ def test_typed_values_numpy(tmp_path):
     assert not arr.flags.writeable and not arr.flags.owndata
     # Stored aligned (SPEC.md §13.2): the value's address is a multiple of 8.
     assert arr.__array_interface__["data"][0] % 8 == 0
+
+
+def test_write_manifest_reads_a_replaced_file_with_a_bound(tmp_path):
+    # A 64 GiB sparse file that starts like a manifest sits at the target:
+    # write_manifest reads at most a manifest's maximum length of it (to
+    # find the shards it replaces), never the whole file, then replaces it.
+    manifest = tmp_path / "s.zidxset"
+    with open(manifest, "wb") as f:
+        f.write(b"ZIDX-SET")
+        f.truncate(64 << 30)
+    paths = build_set(manifest, [(b"k%d" % i, b"v") for i in range(50)], 2, "x")
+    zidx.write_manifest(manifest, paths)
+    assert os.path.getsize(manifest) < 4096
+    assert len(zidx.IndexSet(manifest)) == 50
