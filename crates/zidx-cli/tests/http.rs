@@ -147,3 +147,42 @@ fn verify_of_a_damaged_url_fails_and_a_missing_one_is_an_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A server that declares a body larger than the temporary directory's
+/// free space (here 2^60 bytes) is refused before any of it is written,
+/// and nothing is left in TMPDIR.
+#[test]
+fn verify_refuses_a_download_larger_than_the_free_space() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/x.zidx", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let mut reader = BufReader::new(&conn);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                line.clear();
+            }
+            let mut conn = &conn;
+            let _ = conn.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 1152921504606846976\r\nConnection: close\r\n\r\nZIDX",
+            );
+        }
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_zidx"))
+        .args(["verify", &url])
+        .env("TMPDIR", tmp.path())
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("1152921504606846976 bytes") && stderr.contains("free"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+}

@@ -70,7 +70,7 @@ mod error;
 mod storage;
 
 pub use error::{http_error, HttpError};
-pub use storage::{download, download_to, HttpOptions, HttpStats, HttpStorage};
+pub use storage::{download, download_to, HttpOptions, HttpStats, HttpStorage, MAX_BACKOFF};
 
 use zidx::Index;
 

@@ -11,6 +11,9 @@ use zidx::Storage;
 use crate::cache::BlockCache;
 use crate::error::HttpError;
 
+/// The longest wait between two retries, however many there are.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(10);
+
 /// How [`HttpStorage`] fetches and caches. `Default` gives the values in
 /// each field's doc.
 #[derive(Debug, Clone)]
@@ -227,7 +230,8 @@ impl HttpStorage {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Runs `attempt` up to 1 + retries times while it fails transiently.
+    /// Runs `attempt` up to 1 + retries times while it fails transiently,
+    /// the wait doubling from `backoff` up to [`MAX_BACKOFF`].
     fn with_retries<T>(
         &self,
         mut attempt: impl FnMut(&Self) -> Result<T, HttpError>,
@@ -235,13 +239,13 @@ impl HttpStorage {
         let mut wait = self.options.backoff;
         let mut tries = 0u32;
         loop {
-            tries += 1;
+            tries = tries.saturating_add(1);
             match attempt(self) {
                 Ok(v) => return Ok(v),
                 Err(e) if e.is_transient() && tries <= self.options.retries => {
                     self.counters.retries.fetch_add(1, Ordering::Relaxed);
                     std::thread::sleep(wait);
-                    wait = wait.saturating_mul(2);
+                    wait = wait.saturating_mul(2).min(MAX_BACKOFF);
                 }
                 Err(e) if e.is_transient() => {
                     return Err(HttpError::GaveUp {
@@ -530,8 +534,28 @@ impl HttpStorage {
         let cap = usize::try_from(want).map_err(|_| too_large())?;
         let mut buf = Vec::new();
         buf.try_reserve_exact(cap).map_err(|_| too_large())?;
-        let mut reader = body.into_reader().take(want.saturating_add(1));
-        let got = reader.read_to_end(&mut buf);
+        // The body is read up to `want` into the buffer reserved for it,
+        // then probed for one byte more: reading `want + 1` at once would
+        // let the buffer grow (double) before the length is checked.
+        let mut reader = body.into_reader();
+        let mut got = (&mut reader).take(want).read_to_end(&mut buf);
+        if got.is_ok() && buf.len() as u64 == want {
+            let mut extra = [0u8; 1];
+            got = match reader.read(&mut extra) {
+                Ok(0) => Ok(0),
+                // One byte past the range: reported as a long body below.
+                Ok(_) => {
+                    self.counters.bytes.fetch_add(want + 1, Ordering::Relaxed);
+                    return Err(HttpError::BodyLength {
+                        url: self.url.clone(),
+                        range: range.clone(),
+                        expected: want,
+                        found: want + 1,
+                    });
+                }
+                Err(e) => Err(e),
+            };
+        }
         self.counters
             .bytes
             .fetch_add(buf.len() as u64, Ordering::Relaxed);
@@ -697,28 +721,45 @@ impl HttpStorage {
         Ok(out)
     }
 
+    /// The blocks of `ranges` (each with its read-ahead) that the cache
+    /// lacks, sorted and distinct.
+    fn missing_blocks(&self, ranges: &[Range<u64>]) -> Vec<u64> {
+        let bs = self.options.block_size;
+        let capacity = self.options.cache_bytes / bs;
+        // Never more than the cache holds (the prefetch would evict
+        // itself), and never a range longer than one read may be: the
+        // ranges come from the file (slot runs of a declared length), so
+        // the list is capped while it is built, not after.
+        let limit = usize::try_from(capacity).unwrap_or(usize::MAX);
+        let mut blocks: Vec<u64> = Vec::new();
+        {
+            let cache = self.lock();
+            'ranges: for r in ranges {
+                if r.start >= r.end || r.end > self.len || r.end - r.start > self.options.max_read {
+                    continue;
+                }
+                let span = self.span(r);
+                for b in span.start / bs..span.end.div_ceil(bs) {
+                    if blocks.len() >= limit {
+                        break 'ranges;
+                    }
+                    if !cache.contains(b) {
+                        blocks.push(b);
+                    }
+                }
+            }
+        }
+        blocks.sort_unstable();
+        blocks.dedup();
+        blocks
+    }
+
     /// Fetches the missing blocks of `ranges` (each with its read-ahead),
     /// nearby ones together, up to `parallel` requests at once. Failures
     /// are left for the reads that follow to report.
     fn prefetch_ranges(&self, ranges: &[Range<u64>]) {
         let bs = self.options.block_size;
-        let capacity = self.options.cache_bytes / bs;
-        let mut blocks: Vec<u64> = {
-            let cache = self.lock();
-            ranges
-                .iter()
-                .filter(|r| r.start < r.end && r.end <= self.len)
-                .flat_map(|r| {
-                    let span = self.span(r);
-                    span.start / bs..span.end.div_ceil(bs)
-                })
-                .filter(|&b| !cache.contains(b))
-                .collect()
-        };
-        blocks.sort_unstable();
-        blocks.dedup();
-        // Never more than the cache holds: the prefetch would evict itself.
-        blocks.truncate(usize::try_from(capacity).unwrap_or(usize::MAX));
+        let blocks = self.missing_blocks(ranges);
         let gap = self.options.coalesce_gap / bs;
         let max = (self.options.max_request / bs).max(1);
         let mut spans: Vec<Range<u64>> = Vec::new();
@@ -831,4 +872,38 @@ fn download_storage(url: &str, options: &HttpOptions) -> Result<HttpStorage, Htt
         counters: Counters::default(),
         sequential: Mutex::new((u64::MAX, 0)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A storage of a declared `len` at a URL nothing answers (the tests
+    /// below never send a request).
+    fn storage(len: u64) -> HttpStorage {
+        let mut s = download_storage("http://127.0.0.1:9/x.zidx", &HttpOptions::default()).unwrap();
+        s.len = len;
+        s.cache = Mutex::new(BlockCache::new(
+            usize::try_from(s.options.cache_bytes / s.options.block_size).unwrap(),
+        ));
+        s
+    }
+
+    /// The ranges a prefetch gets come from the file (a slot run of a
+    /// declared length per key): however long, the blocks listed stay
+    /// within the cache's size, and a range longer than one read may be
+    /// is skipped without listing its blocks.
+    #[test]
+    fn prefetch_lists_at_most_the_cache_and_skips_overlong_ranges() {
+        let s = storage(1 << 45);
+        let capacity = s.options.cache_bytes / s.options.block_size;
+        let huge: Vec<Range<u64>> = (0..32u64).map(|i| i << 36..(i << 36) + (1 << 35)).collect();
+        assert!(s.missing_blocks(&huge).is_empty());
+        let long: Vec<Range<u64>> = (0..32u64)
+            .map(|i| i << 36..(i << 36) + s.options.max_read)
+            .collect();
+        let blocks = s.missing_blocks(&long);
+        assert_eq!(blocks.len() as u64, capacity);
+        assert!(blocks.windows(2).all(|w| w[0] < w[1]));
+    }
 }
