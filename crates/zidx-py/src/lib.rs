@@ -1206,7 +1206,7 @@ fn assemble(
     shard_paths: &[PathBuf],
     routing_seed: u64,
     replace: Replace,
-) -> Result<(Manifest, Vec<PathBuf>), String> {
+) -> Result<(Manifest, Vec<(PathBuf, ShardInfo)>), String> {
     let n = u32::try_from(shard_paths.len())
         .ok()
         .filter(|&n| n <= MAX_SHARDS)
@@ -1281,9 +1281,10 @@ fn assemble(
     Ok((manifest, replaced))
 }
 
-/// The shard paths of the manifest now at `path`, if it is a readable one
-/// (read with a bound: a manifest has at most `MAX_MANIFEST_LEN` bytes).
-fn old_shards(path: &Path) -> Vec<PathBuf> {
+/// The shards of the manifest now at `path`, if it is a readable one
+/// (read with a bound: a manifest has at most `MAX_MANIFEST_LEN` bytes),
+/// with their paths.
+fn old_shards(path: &Path) -> Vec<(PathBuf, ShardInfo)> {
     use std::io::Read;
     let mut bytes = Vec::new();
     let read = std::fs::File::open(path)
@@ -1295,7 +1296,21 @@ fn old_shards(path: &Path) -> Vec<PathBuf> {
         return Vec::new();
     };
     let dir = path.parent().unwrap_or(Path::new(""));
-    old.shards().iter().map(|s| dir.join(&s.name)).collect()
+    old.shards()
+        .iter()
+        .map(|s| (dir.join(&s.name), s.clone()))
+        .collect()
+}
+
+/// Whether `path` is the shard `info` describes: a zidx index of its
+/// length and header checksum. Only such files are removed as replaced
+/// shards, so a manifest that names another file (a database beside it,
+/// the manifest itself) never gets it deleted.
+fn is_that_shard(path: &Path, info: &ShardInfo) -> bool {
+    zidx::Index::open(path).is_ok_and(|index| {
+        let layout = index.layout();
+        layout.file_len() == info.file_len && layout.header_checksum() == info.header_checksum
+    })
 }
 
 /// Publishes the manifest of a set whose shards were built apart (by
@@ -1336,12 +1351,18 @@ fn write_manifest(
             .iter()
             .filter_map(|p| Some(directory(p).ok()?.join(p.file_name()?)))
             .collect();
-        for old in replaced {
+        let manifest_resolved = dir
+            .as_ref()
+            .and_then(|d| Some(d.join(manifest_path.file_name()?)));
+        for (old, info) in replaced {
             let resolved = dir
                 .as_ref()
                 .and_then(|d| Some(d.join(old.file_name()?)))
                 .unwrap_or_else(|| old.clone());
-            if !keep.contains(&resolved) {
+            if !keep.contains(&resolved)
+                && Some(&resolved) != manifest_resolved.as_ref()
+                && is_that_shard(&old, &info)
+            {
                 let _ = std::fs::remove_file(&old);
             }
         }

@@ -440,6 +440,22 @@ def test_write_manifest_replaces_a_set(tmp_path):
     assert notes.read_text() == "precious"
 
 
+def test_write_manifest_removes_only_the_shards_it_replaced(tmp_path):
+    manifest = tmp_path / "s.zidxset"
+    old = build_set(manifest, [(b"k%d" % i, b"old") for i in range(100)], 2, "one")
+    zidx.write_manifest(manifest, old)
+    # Another file now has the name of an old shard: the old manifest names
+    # it, but it is not that shard, so replacing the set must not delete it.
+    with open(old[0], "wb") as f:
+        f.write(b"precious, not a shard")
+    new = build_set(manifest, [(b"k%d" % i, b"new") for i in range(100)], 2, "two")
+    zidx.write_manifest(manifest, new)
+    with open(old[0], "rb") as f:
+        assert f.read() == b"precious, not a shard"
+    assert not os.path.exists(old[1])
+    assert zidx.IndexSet(manifest)[b"k5"] == b"new"
+
+
 def test_index_set_errors(tmp_path):
     with pytest.raises(zidx.ZidxError):
         zidx.IndexSet(tmp_path / "none.zidxset")
