@@ -13,6 +13,18 @@ pub enum HttpError {
         /// The local error.
         source: std::io::Error,
     },
+    /// A whole-file download fell below `HttpOptions::min_download_rate`.
+    #[error("{url}: {received} bytes in {seconds:.1} s, slower than the least rate of {min_rate} bytes/s")]
+    TooSlow {
+        /// The URL.
+        url: String,
+        /// Bytes received so far.
+        received: u64,
+        /// Seconds since the body started.
+        seconds: f64,
+        /// `HttpOptions::min_download_rate`.
+        min_rate: u64,
+    },
     /// The URL is not an `http://` or `https://` URL.
     #[error("{url}: not an http:// or https:// URL")]
     NotHttp {

@@ -57,6 +57,12 @@ pub struct HttpOptions {
     /// ([`download`] applies it to each read of the body instead: a large
     /// file takes as long as it takes, a stalled one fails).
     pub request_timeout: Duration,
+    /// The slowest a download into a file ([`download_to`], `zidx verify URL`)
+    /// may run, in bytes per second on average, once `request_timeout`
+    /// has passed: a server that sends a byte now and then, never
+    /// stalling long enough for a read to time out, is cut off. Default
+    /// 64 KiB/s.
+    pub min_download_rate: u64,
     /// Use the `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY` environment, as
     /// most HTTP clients do. Default true.
     pub proxy_from_env: bool,
@@ -77,6 +83,7 @@ impl Default for HttpOptions {
             backoff: Duration::from_millis(100),
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
+            min_download_rate: 64 << 10,
             proxy_from_env: true,
         }
     }
@@ -466,6 +473,25 @@ impl HttpStorage {
         Ok(len)
     }
 
+    /// Fails a whole-file download that, past `request_timeout`, has
+    /// averaged less than `min_download_rate` bytes per second.
+    fn check_rate(&self, start: std::time::Instant, got: u64) -> Result<(), HttpError> {
+        let elapsed = start.elapsed();
+        let Some(over) = elapsed.checked_sub(self.options.request_timeout) else {
+            return Ok(());
+        };
+        let needed = over.as_secs_f64() * self.options.min_download_rate as f64;
+        if (got as f64) < needed {
+            return Err(HttpError::TooSlow {
+                url: self.url.clone(),
+                received: got,
+                seconds: elapsed.as_secs_f64(),
+                min_rate: self.options.min_download_rate,
+            });
+        }
+        Ok(())
+    }
+
     /// Copies a body of `len` bytes into `out` (truncated first) through a
     /// fixed buffer, with the checks of [`read_body`](Self::read_body):
     /// no byte past `len` is read, and a short body is an error.
@@ -486,7 +512,9 @@ impl HttpStorage {
         let mut reader = body.into_reader().take(len.saturating_add(1));
         let mut buf = vec![0u8; 256 << 10];
         let mut got = 0u64;
+        let start = std::time::Instant::now();
         loop {
+            self.check_rate(start, got)?;
             let n = match reader.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => n,

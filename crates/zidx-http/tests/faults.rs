@@ -394,3 +394,18 @@ fn download_to_streams_into_a_file_and_retries_from_its_start() {
         "{e}"
     );
 }
+
+/// A server that never stalls long enough for a read to time out but
+/// sends almost nothing is cut off once the request timeout has passed.
+#[test]
+fn a_download_that_drips_is_cut_off() {
+    let server = FaultServer::start(file(), |_| Reply::Drip);
+    let mut o = options();
+    o.request_timeout = std::time::Duration::from_millis(300);
+    o.min_download_rate = 1 << 20;
+    let mut out = tempfile::tempfile().unwrap();
+    let started = std::time::Instant::now();
+    let e = zidx_http::download_to(&server.url, &o, 1 << 30, &mut out).unwrap_err();
+    assert!(matches!(e, HttpError::TooSlow { .. }), "{e}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}

@@ -78,6 +78,9 @@ pub enum Reply {
     OtherLength,
     /// Never answers (until the client gives up).
     Hang,
+    /// A 200 with the whole file's Content-Length whose body comes 64
+    /// bytes every 50 ms: never stalled, never done.
+    Drip,
     /// A correct 206 whose Content-Range claims a file of 2^64 - 1 bytes.
     HugeTotal,
 }
@@ -294,6 +297,20 @@ fn answer(mut conn: TcpStream, file: &[u8], req: &Seen, reply: Reply) -> std::io
         }
         Reply::Hang => {
             std::thread::sleep(Duration::from_secs(3));
+        }
+        Reply::Drip => {
+            conn.write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\nETag: \"v1\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    file.len()
+                )
+                .as_bytes(),
+            )?;
+            for chunk in file.chunks(64) {
+                conn.write_all(chunk)?;
+                conn.flush()?;
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }
     }
     conn.flush()
