@@ -1207,75 +1207,8 @@ fn assemble(
     routing_seed: u64,
     replace: Replace,
 ) -> Result<(Manifest, Vec<(PathBuf, ShardInfo)>), String> {
-    let n = u32::try_from(shard_paths.len())
-        .ok()
-        .filter(|&n| n <= MAX_SHARDS)
-        .ok_or_else(|| format!("a set has at most {MAX_SHARDS} shards"))?;
-    if n < 2 {
-        return Err(
-            "give at least 2 shards: one shard alone could be part of a larger set, \
-                    which nothing in it tells"
-                .to_string(),
-        );
-    }
-    let dir = directory(manifest_path)?;
-    let mut infos = Vec::with_capacity(shard_paths.len());
-    let mut first: Option<zidx::Index> = None;
-    for (i, path) in (0..n).zip(shard_paths) {
-        let fail = |problem: String| format!("shard {i} ({}): {problem}", path.display());
-        if directory(path)? != dir {
-            return Err(fail(format!(
-                "not in the manifest's directory {}: a manifest names its shards by file name",
-                dir.display()
-            )));
-        }
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| fail("its file name is not UTF-8".to_string()))?
-            .to_string();
-        let index = zidx::Index::open(path).map_err(|e| fail(e.to_string()))?;
-        if let Some(first) = &first {
-            let (a, b) = (first.layout(), index.layout());
-            if (a.compat_features(), a.incompat_features())
-                != (b.compat_features(), b.incompat_features())
-            {
-                return Err(fail(format!(
-                    "its features (compat {:#x}, incompat {:#x}) differ from shard 0's \
-                     ({:#x}, {:#x}): build every shard with the same options",
-                    b.compat_features(),
-                    b.incompat_features(),
-                    a.compat_features(),
-                    a.incompat_features()
-                )));
-            }
-            if a.value_schema() != b.value_schema() {
-                return Err(fail("its value schema differs from shard 0's".to_string()));
-            }
-        }
-        for record in index.iter() {
-            let (key, _) = record.map_err(|e| fail(e.to_string()))?;
-            let routed = route(key, routing_seed, n);
-            if routed != i {
-                return Err(fail(format!(
-                    "holds key {:?}, which routes to shard {routed} of {n} with routing seed \
-                     {routing_seed}: give the shards in order, built with the same routing seed",
-                    String::from_utf8_lossy(key)
-                )));
-            }
-        }
-        let layout = index.layout();
-        infos.push(ShardInfo::new(
-            name,
-            layout.file_len(),
-            index.len(),
-            layout.header_checksum(),
-        ));
-        if first.is_none() {
-            first = Some(index);
-        }
-    }
-    let manifest = Manifest::new(routing_seed, infos).map_err(|e| e.to_string())?;
+    let manifest = zidx::manifest_of_shards(manifest_path, shard_paths, routing_seed)
+        .map_err(|e| e.to_string())?;
     let replaced = old_shards(manifest_path);
     zidx_writer::write_manifest(manifest_path, &manifest, replace).map_err(|e| e.to_string())?;
     Ok((manifest, replaced))
